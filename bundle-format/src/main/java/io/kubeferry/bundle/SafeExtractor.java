@@ -1,0 +1,117 @@
+package io.kubeferry.bundle;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Extracts a .tar.gz or .tar into a directory, refusing any entry that would land outside it: {@code ../}
+ * components, absolute paths, symlinks or hard links whose target is outside, writes through an already extracted
+ * symlink, and device or fifo entries. The first unsafe entry stops the extraction with
+ * {@link UnsafeArchiveEntryException} naming it.
+ */
+public final class SafeExtractor {
+
+    public void extract(Path archive, Path targetDir) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(archive), 1 << 16)) {
+            extract(BundleVerifier.maybeGunzip(in), targetDir);
+        }
+    }
+
+    public void extract(InputStream tarStream, Path targetDir) throws IOException {
+        Files.createDirectories(targetDir);
+        Path root = targetDir.toRealPath();
+        TarArchiveInputStream tar = new TarArchiveInputStream(tarStream);
+        for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+            String name = e.getName();
+            Path dest = inside(root, name, name);
+            if (e.isDirectory()) {
+                Files.createDirectories(dest);
+                checkRealParent(root, dest.resolve("x"), name);
+            } else if (e.isSymbolicLink()) {
+                String link = e.getLinkName();
+                if (link.startsWith("/")) {
+                    throw new UnsafeArchiveEntryException(name, "symlink to absolute path " + link);
+                }
+                Path resolved = dest.getParent().resolve(link).normalize();
+                if (!resolved.startsWith(root)) {
+                    throw new UnsafeArchiveEntryException(name, "symlink to " + link + " points outside the target directory");
+                }
+                Files.createDirectories(dest.getParent());
+                checkRealParent(root, dest, name);
+                Files.deleteIfExists(dest);
+                Files.createSymbolicLink(dest, dest.getParent().relativize(resolved));
+            } else if (e.isLink()) {
+                Path linkTarget = inside(root, e.getLinkName(), name);
+                Files.createDirectories(dest.getParent());
+                checkRealParent(root, dest, name);
+                if (!linkTarget.toRealPath().startsWith(root)) {
+                    throw new UnsafeArchiveEntryException(name, "hard link to " + e.getLinkName() + " points outside the target directory");
+                }
+                Files.deleteIfExists(dest);
+                Files.createLink(dest, linkTarget);
+            } else if (e.isFile()) {
+                Files.createDirectories(dest.getParent());
+                checkRealParent(root, dest, name);
+                if (Files.isSymbolicLink(dest)) {
+                    throw new UnsafeArchiveEntryException(name, "would write through an existing symlink");
+                }
+                Files.copy(tar, dest, StandardCopyOption.REPLACE_EXISTING);
+                setMode(dest, e.getMode());
+            } else {
+                throw new UnsafeArchiveEntryException(name, "device, fifo or other special entry");
+            }
+        }
+    }
+
+    /** Resolves an entry name under root, rejecting absolute names and any '..' component. */
+    private static Path inside(Path root, String entryName, String reportedName) {
+        String n = entryName;
+        if (n.startsWith("/") || n.matches("^[A-Za-z]:.*") || n.contains("\\")) {
+            throw new UnsafeArchiveEntryException(reportedName, "absolute path");
+        }
+        for (String part : n.split("/")) {
+            if (part.equals("..")) {
+                throw new UnsafeArchiveEntryException(reportedName, "path contains '..'");
+            }
+        }
+        Path p = root.resolve(n).normalize();
+        if (!p.startsWith(root)) {
+            throw new UnsafeArchiveEntryException(reportedName, "path escapes the target directory");
+        }
+        return p;
+    }
+
+    /** An earlier entry may have made a parent directory a symlink pointing out: follow it and check. */
+    private static void checkRealParent(Path root, Path dest, String name) throws IOException {
+        Path real = dest.getParent().toRealPath();
+        if (!real.startsWith(root)) {
+            throw new UnsafeArchiveEntryException(name, "parent directory is a link pointing outside the target directory");
+        }
+    }
+
+    private static void setMode(Path file, int mode) throws IOException {
+        if (!Files.getFileStore(file).supportsFileAttributeView("posix")) {
+            return;
+        }
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {
+            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        for (int bit = 0; bit < order.length; bit++) {
+            if ((mode & (1 << bit)) != 0) {
+                perms.add(order[bit]);
+            }
+        }
+        Files.setPosixFilePermissions(file, perms);
+    }
+}
