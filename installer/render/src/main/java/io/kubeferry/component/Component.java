@@ -1,0 +1,108 @@
+package io.kubeferry.component;
+
+import io.kubeferry.host.RemoteHost;
+import io.kubeferry.host.Shell;
+import io.kubeferry.host.UploadResult;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Inventory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One piece of the cluster with the same four steps as every other: render (files per host and addons, from
+ * the model; pure), save (write them to a directory for review), run (push to a host and start), clean (remove
+ * everything it put there). A component knows what and how; the phase runner decides when and where.
+ *
+ * <p>Adding a component is one class implementing this plus its templates, and one line in
+ * {@link Components#standard()}.
+ */
+public interface Component {
+    /** Short stable name, e.g. {@code kube-apiserver}; used in logs, plans and the render tree. */
+    String name();
+
+    /** False when the inventory does not use this component (e.g. another CNI, no local proxy). */
+    default boolean enabled(Inventory inventory) {
+        return true;
+    }
+
+    /** Hosts this component puts files on (empty for API-only addons). */
+    List<Host> hosts(Inventory inventory);
+
+    /** Renders every file for every host in {@link #hosts} plus the addons. Touches no host. */
+    ComponentOutput render(RenderContext context);
+
+    /**
+     * Commands run on the host after its files are in place. {@code changed} is false when every file was
+     * already there with the same content, so a re-run restarts nothing.
+     */
+    default List<String> startCommands(Host host, boolean changed) {
+        return List.of();
+    }
+
+    /** Commands run before the files are removed (stop and disable services). Must succeed when nothing is there. */
+    default List<String> stopCommands(Host host) {
+        return List.of();
+    }
+
+    /** Paths the running component created on the host (data dirs), removed by {@link #clean}. */
+    default List<String> statePaths(Host host) {
+        return List.of();
+    }
+
+    /**
+     * Pushes this component's files to the host and starts it. Idempotent: unchanged files are skipped by
+     * {@link RemoteHost#put} and then nothing restarts.
+     */
+    default RunReport run(RemoteHost remote, Host host, List<RenderedFile> files) {
+        Set<String> dirs = new LinkedHashSet<>();
+        for (RenderedFile f : files) {
+            dirs.add(f.path().substring(0, Math.max(1, f.path().lastIndexOf('/'))));
+        }
+        List<String> executed = new ArrayList<>();
+        if (!dirs.isEmpty()) {
+            String mkdir = "mkdir -p " + String.join(" ", dirs.stream().map(Shell::quote).toList());
+            remote.execChecked(mkdir);
+            executed.add(mkdir);
+        }
+        List<String> changedPaths = new ArrayList<>();
+        for (RenderedFile f : files) {
+            UploadResult r = remote.put(f.content(), f.path(), f.mode());
+            if (!r.skipped()) {
+                changedPaths.add(f.path());
+            }
+        }
+        for (String cmd : startCommands(host, !changedPaths.isEmpty())) {
+            remote.execChecked(cmd);
+            executed.add(cmd);
+        }
+        return new RunReport(name(), host.name(), files.size(), changedPaths, executed);
+    }
+
+    /** Stops the component and removes every file it put on the host and the state it created. Idempotent. */
+    default void clean(RemoteHost remote, Host host, List<RenderedFile> files) {
+        for (String cmd : stopCommands(host)) {
+            remote.execChecked(cmd);
+        }
+        List<String> paths = new ArrayList<>(files.stream().map(RenderedFile::path).toList());
+        paths.addAll(statePaths(host));
+        if (!paths.isEmpty()) {
+            remote.execChecked("rm -rf -- " + String.join(" ", paths.stream().map(Shell::quote).toList()));
+        }
+    }
+
+    /**
+     * What {@link #run} did on one host.
+     *
+     * @param changedPaths files whose content was new or different
+     * @param commands     commands executed, in order
+     */
+    record RunReport(String component, String host, int files, List<String> changedPaths, List<String> commands) {
+        public RunReport {
+            changedPaths = List.copyOf(changedPaths);
+            commands = List.copyOf(commands);
+        }
+    }
+}

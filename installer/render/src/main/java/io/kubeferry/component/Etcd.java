@@ -1,0 +1,29 @@
+package io.kubeferry.component;
+
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Inventory;
+
+import java.util.List;
+
+/** Stacked etcd: a static pod on every etcd member, all members started together with the full initial cluster. */
+public final class Etcd extends StaticPodComponent {
+    @Override
+    public String name() {
+        return "etcd";
+    }
+
+    @Override
+    protected String template() {
+        return "etcd/etcd.yaml.ftl";
+    }
+
+    @Override
+    public List<Host> hosts(Inventory inventory) {
+        return inventory.etcdMembers();
+    }
+
+    @Override
+    public List<String> statePaths(Host host) {
+        return List.of("/var/lib/etcd");
+    }
+}

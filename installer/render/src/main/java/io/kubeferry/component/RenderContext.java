@@ -1,0 +1,153 @@
+package io.kubeferry.component;
+
+import io.kubeferry.inventory.ClusterSpec;
+import io.kubeferry.inventory.ControlPlaneEndpoint;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Inventory;
+import io.kubeferry.inventory.Role;
+import io.kubeferry.render.TemplateEngine;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Everything a component renders from: the inventory, the images, installer settings and the template engine.
+ * It turns the model into the plain maps templates see, so templates never touch Java objects.
+ *
+ * @param clusterCaPem the cluster CA certificate (public), when the PKI exists; needed for cluster-info only
+ */
+public record RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
+                            Optional<byte[]> clusterCaPem) {
+    /** Components whose extra args templates may look up; each is always present (empty when not given). */
+    public static final List<String> ARG_COMPONENTS = List.of("kube-apiserver", "kube-controller-manager",
+            "kube-scheduler", "etcd", "kubelet", "kube-proxy");
+
+    public ClusterSpec cluster() {
+        return inventory.cluster();
+    }
+
+    /** Renders a template with the cluster model (no host). */
+    public String render(String template) {
+        return templates.render(template, clusterModel());
+    }
+
+    /** Renders a template with the cluster model plus {@code host}. */
+    public String render(String template, Host host) {
+        Map<String, Object> m = clusterModel();
+        m.put("host", hostModel(host));
+        return templates.render(template, m);
+    }
+
+    public RenderedFile file(String path, int mode, String template, Host host) {
+        return RenderedFile.text(path, render(template, host), mode);
+    }
+
+    /** The model every template sees; documented in templates/README.md. */
+    public Map<String, Object> clusterModel() {
+        ClusterSpec c = cluster();
+        ControlPlaneEndpoint ep = c.controlPlaneEndpoint();
+        Map<String, Object> cluster = new LinkedHashMap<>();
+        cluster.put("name", c.name());
+        cluster.put("version", c.kubernetesVersion().toString());
+        cluster.put("versionTag", c.kubernetesVersion().tag());
+        cluster.put("minor", c.kubernetesVersion().minor());
+        cluster.put("imageRepository", c.imageRepository());
+        Map<String, Object> endpoint = new LinkedHashMap<>();
+        endpoint.put("host", ep.host());
+        endpoint.put("port", ep.port());
+        endpoint.put("url", inventory.controlPlaneUrl());
+        endpoint.put("hostPort", (ep.host().contains(":") ? "[" + ep.host() + "]" : ep.host()) + ":" + ep.port());
+        endpoint.put("mode", ep.mode().yamlName());
+        endpoint.put("localProxy", ep.mode() == ControlPlaneEndpoint.Mode.LOCAL_PROXY);
+        cluster.put("endpoint", endpoint);
+        cluster.put("apiServerPort", ControlPlaneEndpoint.DEFAULT_PORT);
+        cluster.put("serviceSubnet", c.networking().serviceSubnet().toString());
+        cluster.put("podSubnet", c.networking().podSubnet() == null ? "" : c.networking().podSubnet().toString());
+        cluster.put("hasPodSubnet", c.networking().podSubnet() != null);
+        cluster.put("dnsDomain", c.networking().dnsDomain());
+        cluster.put("dnsServiceIp", c.networking().dnsServiceIp());
+        cluster.put("apiServerServiceIp", c.networking().apiServerServiceIp());
+        cluster.put("cni", c.networking().cni().yamlName());
+        cluster.put("keyAlgorithm", c.certificates().keyAlgorithm().yamlName());
+        cluster.put("certValidity", goDuration(c.certificates().certValidity()));
+        cluster.put("caValidity", goDuration(c.certificates().caValidity()));
+        cluster.put("certSans", c.certificates().apiServerCertSans());
+
+        Map<String, Object> etcd = new LinkedHashMap<>();
+        etcd.put("tag", images.etcdTag());
+        etcd.put("atLeast36", images.etcdAtLeast36());
+        List<Map<String, Object>> members = new ArrayList<>();
+        List<String> initial = new ArrayList<>();
+        List<String> clientUrls = new ArrayList<>();
+        for (Host h : inventory.etcdMembers()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", h.name());
+            m.put("address", h.internalAddress());
+            m.put("peerUrl", "https://" + bracket(h.internalAddress()) + ":2380");
+            m.put("clientUrl", "https://" + bracket(h.internalAddress()) + ":2379");
+            members.add(m);
+            initial.add(h.name() + "=" + m.get("peerUrl"));
+            clientUrls.add((String) m.get("clientUrl"));
+        }
+        etcd.put("members", members);
+        etcd.put("initialCluster", String.join(",", initial));
+        etcd.put("clientUrls", String.join(",", clientUrls));
+
+        Map<String, Object> extraArgs = new TreeMap<>();
+        for (String comp : ARG_COMPONENTS) {
+            extraArgs.put(comp, new TreeMap<>(c.extraArgsFor(comp)));
+        }
+        c.extraArgs().forEach((comp, args) -> extraArgs.putIfAbsent(comp, new TreeMap<>(args)));
+
+        Map<String, Object> settingsModel = new LinkedHashMap<>();
+        settingsModel.put("binDir", settings.binDir());
+        settingsModel.put("criSocket", settings.criSocket());
+        settingsModel.put("hasRegistryMirror", settings.registryMirror() != null);
+        settingsModel.put("registryMirror", settings.registryMirror() == null ? "" : settings.registryMirror());
+        settingsModel.put("pullServer", settings.registryMirror() == null ? RenderSettings.NO_PULL_SERVER
+                : settings.registryMirror());
+        settingsModel.put("upstreamRegistries", settings.upstreamRegistries());
+
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("cluster", cluster);
+        root.put("images", images.toModel());
+        root.put("etcd", etcd);
+        root.put("controlPlanes", inventory.controlPlanes().stream().map(this::hostModel).toList());
+        root.put("workers", inventory.workers().stream().map(this::hostModel).toList());
+        root.put("extraArgs", extraArgs);
+        root.put("settings", settingsModel);
+        root.put("hasClusterCa", clusterCaPem.isPresent());
+        root.put("clusterCaBase64", clusterCaPem.map(b -> Base64.getEncoder().encodeToString(b)).orElse(""));
+        return root;
+    }
+
+    public Map<String, Object> hostModel(Host h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", h.name());
+        m.put("address", h.address());
+        m.put("internalAddress", h.internalAddress());
+        m.put("isControlPlane", h.isControlPlane());
+        m.put("isWorker", h.has(Role.WORKER));
+        m.put("isEtcdMember", inventory.etcdMembers().stream().anyMatch(e -> e.name().equals(h.name())));
+        m.put("labels", new TreeMap<>(h.labels()));
+        m.put("taints", h.taints().stream().map(Object::toString).toList());
+        m.put("localApiServerUrl", h.isControlPlane() ? inventory.localApiServerUrl(h) : "");
+        return m;
+    }
+
+    /** Go's time.Duration format as kubeadm writes it, e.g. {@code 8760h0m0s}. */
+    static String goDuration(Duration d) {
+        long s = d.getSeconds();
+        return (s / 3600) + "h" + (s % 3600 / 60) + "m" + (s % 60) + "s";
+    }
+
+    static String bracket(String address) {
+        return address.contains(":") ? "[" + address + "]" : address;
+    }
+}

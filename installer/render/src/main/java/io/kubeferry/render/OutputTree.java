@@ -1,0 +1,130 @@
+package io.kubeferry.render;
+
+import io.kubeferry.component.Addon;
+import io.kubeferry.component.RenderedFile;
+import io.kubeferry.errors.BadInputException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The review tree: {@code <out>/<host>/<absolute path on the host>} with the file's mode, {@code
+ * <out>/cluster/addons/NN-<name>.yaml} numbered in apply order, and {@code <out>/index.txt} listing host, mode,
+ * sha256 and path of every file (modes do not survive every copy; the index does).
+ *
+ * <p>Re-running replaces an earlier render in the same directory. A non-empty directory that is not an earlier
+ * render is refused, so a typo in {@code -o} cannot wipe unrelated files.
+ */
+public final class OutputTree {
+    public static final String MARKER = ".kubeferry-render";
+
+    private OutputTree() {
+    }
+
+    public static void write(RenderedCluster cluster, Path outDir) {
+        try {
+            prepare(outDir);
+            StringBuilder index = new StringBuilder();
+            for (String host : cluster.hosts()) {
+                for (RenderedFile f : cluster.filesFor(host)) {
+                    Path target = hostPath(outDir, host, f.path());
+                    writeFile(target, f.content(), f.mode());
+                    index.append(host).append(' ').append(f.modeOctal()).append(' ').append(sha256(f.content()))
+                            .append(' ').append(f.path()).append('\n');
+                }
+            }
+            List<Addon> addons = cluster.addons();
+            for (int i = 0; i < addons.size(); i++) {
+                Addon a = addons.get(i);
+                String name = String.format("%02d-%s.yaml", i + 1, a.name());
+                writeFile(outDir.resolve("cluster").resolve("addons").resolve(name), a.bytes(), 0644);
+                index.append("cluster 0644 ").append(sha256(a.bytes())).append(" addons/").append(name).append('\n');
+            }
+            for (String note : cluster.notes()) {
+                index.append("# note: ").append(note).append('\n');
+            }
+            writeFile(outDir.resolve("index.txt"), index.toString().getBytes(StandardCharsets.UTF_8), 0644);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the render tree to " + outDir + " failed", e);
+        }
+    }
+
+    /** Where a host file lands in the tree. */
+    public static Path hostPath(Path outDir, String host, String absolutePath) {
+        Path hostRoot = outDir.resolve(host).normalize();
+        Path p = hostRoot.resolve(absolutePath.substring(1)).normalize();
+        if (!p.startsWith(hostRoot)) {
+            throw new IllegalArgumentException("path escapes the host directory: " + absolutePath);
+        }
+        return p;
+    }
+
+    private static void prepare(Path outDir) throws IOException {
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new BadInputException(outDir.toString(), "output path exists and is not a directory");
+        }
+        if (Files.isDirectory(outDir)) {
+            boolean empty;
+            try (Stream<Path> s = Files.list(outDir)) {
+                empty = s.findAny().isEmpty();
+            }
+            if (!empty && !Files.exists(outDir.resolve(MARKER))) {
+                throw new BadInputException(outDir.toString(), "directory is not empty and is not an earlier render; "
+                        + "give a new or empty directory");
+            }
+            // an earlier render: clear it so files of removed hosts or components do not linger
+            try (Stream<Path> s = Files.walk(outDir)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    if (!p.equals(outDir)) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
+        Files.createDirectories(outDir);
+        Files.writeString(outDir.resolve(MARKER), "written by kubeferry render; this directory is replaced on re-render\n");
+    }
+
+    private static void writeFile(Path target, byte[] content, int mode) throws IOException {
+        Files.createDirectories(target.getParent());
+        Files.write(target, content);
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(target, permissions(mode));
+        }
+    }
+
+    static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {
+                PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+                PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        for (int i = 0; i < order.length; i++) {
+            if ((mode & (1 << i)) != 0) {
+                set.add(order[i]);
+            }
+        }
+        return set;
+    }
+
+    static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

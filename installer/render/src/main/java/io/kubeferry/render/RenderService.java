@@ -1,0 +1,92 @@
+package io.kubeferry.render;
+
+import io.kubeferry.component.Component;
+import io.kubeferry.component.ComponentOutput;
+import io.kubeferry.component.Components;
+import io.kubeferry.component.ImageSet;
+import io.kubeferry.component.RenderContext;
+import io.kubeferry.component.RenderSettings;
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.errors.Problem;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Inventory;
+import io.kubeferry.inventory.KubernetesVersion;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders every component for an inventory and writes the review tree. Touches no host.
+ *
+ * <pre>
+ * RenderService svc = new RenderService(TemplateSource.builtIn());   // or TemplateSource.directory(bundle/templates)
+ * RenderedCluster rc = svc.renderAll(inventory);                     // or renderAll(inventory, inputs)
+ * svc.save(rc, Path.of("out"));                                      // out/&lt;host&gt;/..., out/cluster/addons/*.yaml
+ * </pre>
+ */
+public final class RenderService {
+    private final TemplateEngine engine;
+    private final RenderSettings settings;
+    private final List<Component> components;
+
+    public RenderService(TemplateSource templates) {
+        this(templates, RenderSettings.defaults(), Components.standard());
+    }
+
+    public RenderService(TemplateSource templates, RenderSettings settings, List<Component> components) {
+        this.engine = new TemplateEngine(templates);
+        this.settings = settings;
+        this.components = List.copyOf(components);
+    }
+
+    public RenderedCluster renderAll(Inventory inventory) {
+        return renderAll(inventory, RenderInputs.none());
+    }
+
+    /**
+     * Renders every enabled component. Problems from all components are gathered and thrown together.
+     *
+     * @throws BadInputException for an unsupported version or CNI, a bad endpoint, or a template error
+     */
+    public RenderedCluster renderAll(Inventory inventory, RenderInputs inputs) {
+        KubernetesVersion v = inventory.cluster().kubernetesVersion();
+        if (!v.isSupported()) {
+            throw new BadInputException("cluster.kubernetesVersion", "version " + v + " is not supported; "
+                    + "templates exist for 1." + KubernetesVersion.MIN_SUPPORTED_MINOR + " to 1."
+                    + KubernetesVersion.MAX_SUPPORTED_MINOR);
+        }
+        ImageSet images = inputs.images().orElseGet(() -> ImageSet.defaultsFor(inventory.cluster()));
+        RenderContext ctx = new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem());
+        List<Problem> problems = new ArrayList<>();
+        List<RenderedCluster.Rendered> rendered = new ArrayList<>();
+        for (Component c : Components.forInventory(components, inventory)) {
+            try {
+                rendered.add(new RenderedCluster.Rendered(c, c.render(ctx)));
+            } catch (BadInputException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new BadInputException(problems);
+        }
+        List<String> notes = new ArrayList<>();
+        if (inputs.clusterCaPem().isEmpty()) {
+            notes.add("cluster-info addon not rendered: it embeds the cluster CA certificate, which comes from the PKI");
+        }
+        List<String> hosts = inventory.nodes().stream().map(Host::name).toList();
+        return new RenderedCluster(rendered, hosts, Map.of(), notes);
+    }
+
+    /** Renders one component alone (for the phase runner re-running a single step). */
+    public ComponentOutput render(Component component, Inventory inventory, RenderInputs inputs) {
+        ImageSet images = inputs.images().orElseGet(() -> ImageSet.defaultsFor(inventory.cluster()));
+        return component.render(new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem()));
+    }
+
+    /** Writes the review tree; see {@link OutputTree}. */
+    public void save(RenderedCluster cluster, Path outDir) {
+        OutputTree.write(cluster, outDir);
+    }
+}

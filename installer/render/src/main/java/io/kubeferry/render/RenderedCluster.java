@@ -1,0 +1,80 @@
+package io.kubeferry.render;
+
+import io.kubeferry.component.Addon;
+import io.kubeferry.component.Component;
+import io.kubeferry.component.ComponentOutput;
+import io.kubeferry.component.RenderedFile;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything a cluster needs, per component: the files for each host and the addons. The phase runner walks
+ * {@link #components()} in order and calls each component's run/clean with {@link Rendered#output()}.
+ *
+ * @param components  rendered components in registry order
+ * @param hosts       host names in inventory order (every node, even one with no files)
+ * @param extraFiles  files added by the caller (PKI, kubeconfigs with --with-secrets), host name to files
+ * @param notes       what was left out and why, for the operator
+ */
+public record RenderedCluster(List<Rendered> components, List<String> hosts, Map<String, List<RenderedFile>> extraFiles,
+                              List<String> notes) {
+    /** One component and what it rendered. */
+    public record Rendered(Component component, ComponentOutput output) {
+    }
+
+    public RenderedCluster {
+        components = List.copyOf(components);
+        hosts = List.copyOf(hosts);
+        Map<String, List<RenderedFile>> copy = new LinkedHashMap<>();
+        extraFiles.forEach((h, f) -> copy.put(h, List.copyOf(f)));
+        extraFiles = java.util.Collections.unmodifiableMap(copy);
+        notes = List.copyOf(notes);
+        for (String h : hosts) {
+            Set<String> seen = new LinkedHashSet<>();
+            for (RenderedFile f : filesFor(h)) {
+                if (!seen.add(f.path())) {
+                    throw new IllegalStateException("two components render " + f.path() + " for " + h);
+                }
+            }
+        }
+    }
+
+    /** A copy with more files for some hosts (e.g. certificates and kubeconfigs from the PKI module). */
+    public RenderedCluster withExtraFiles(Map<String, List<RenderedFile>> more) {
+        Map<String, List<RenderedFile>> merged = new LinkedHashMap<>(extraFiles);
+        more.forEach((h, files) -> {
+            if (!hosts.contains(h)) {
+                throw new IllegalArgumentException("unknown host " + h);
+            }
+            List<RenderedFile> l = new ArrayList<>(merged.getOrDefault(h, List.of()));
+            l.addAll(files);
+            merged.put(h, l);
+        });
+        return new RenderedCluster(components, hosts, merged, notes);
+    }
+
+    /** Every file one host gets, components first (in order), then extra files. */
+    public List<RenderedFile> filesFor(String host) {
+        List<RenderedFile> all = new ArrayList<>();
+        for (Rendered r : components) {
+            all.addAll(r.output().filesFor(host));
+        }
+        all.addAll(extraFiles.getOrDefault(host, List.of()));
+        return all;
+    }
+
+    /** All addons in apply order. */
+    public List<Addon> addons() {
+        return components.stream().flatMap(r -> r.output().addons().stream()).toList();
+    }
+
+    public Rendered component(String name) {
+        return components.stream().filter(r -> r.component().name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no rendered component " + name));
+    }
+}
