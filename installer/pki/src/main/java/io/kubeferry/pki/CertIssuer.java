@@ -1,0 +1,127 @@
+package io.kubeferry.pki;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+
+/**
+ * Signs certificates with kubeadm's X.509 properties (pki_helpers.go): random serial in [1, 2^63-1),
+ * KeyUsage DigitalSignature|KeyEncipherment (+CertSign for CAs, critical), BasicConstraints critical,
+ * CA SAN = its CN, subject O before CN as Go orders them.
+ */
+public final class CertIssuer {
+    private static final BigInteger MAX_SERIAL = BigInteger.ONE.shiftLeft(63).subtract(BigInteger.ONE);
+
+    private final SecureRandom random;
+
+    public CertIssuer(SecureRandom random) {
+        this.random = random;
+    }
+
+    /** A CA certificate and its key, as the cluster uses them for signing. */
+    public record Authority(X509CertificateHolder certificate, PrivateKey privateKey) {
+    }
+
+    public X509CertificateHolder selfSignedCa(String commonName, KeyPair keys, Instant notBefore, Instant notAfter) {
+        X500Name name = subject(commonName, List.of());
+        try {
+            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), Date.from(notBefore),
+                    Date.from(notAfter), name, keys.getPublic());
+            b.addExtension(Extension.keyUsage, true,
+                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyCertSign));
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+            b.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(keys.getPublic()));
+            b.addExtension(Extension.subjectAlternativeName, false,
+                    new GeneralNames(new GeneralName(GeneralName.dNSName, commonName)));
+            return b.build(signer(keys.getPrivate()));
+        } catch (CertIOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public X509CertificateHolder leaf(CertSpec spec, PublicKey publicKey, Authority ca, Instant notBefore,
+                                      Instant notAfter) {
+        try {
+            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.certificate().getSubject(), serial(),
+                    Date.from(notBefore), Date.from(notAfter), subject(spec.commonName(), spec.organizations()),
+                    publicKey);
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            // Go lists ServerAuth before ClientAuth
+            List<KeyPurposeId> ekus = new ArrayList<>();
+            for (ExtKeyUsage u : ExtKeyUsage.values()) {
+                if (spec.extKeyUsages().contains(u)) {
+                    ekus.add(u.oid());
+                }
+            }
+            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(ekus.toArray(KeyPurposeId[]::new)));
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            SubjectKeyIdentifier caSki = SubjectKeyIdentifier.fromExtensions(ca.certificate().getExtensions());
+            b.addExtension(Extension.authorityKeyIdentifier, false, caSki != null
+                    ? new AuthorityKeyIdentifier(caSki.getKeyIdentifier())
+                    : utils.createAuthorityKeyIdentifier(ca.certificate().getSubjectPublicKeyInfo()));
+            List<GeneralName> sans = new ArrayList<>();
+            spec.dnsNames().forEach(d -> sans.add(new GeneralName(GeneralName.dNSName, d)));
+            spec.ipAddresses().forEach(ip -> sans.add(new GeneralName(GeneralName.iPAddress, ip)));
+            if (!sans.isEmpty()) {
+                b.addExtension(Extension.subjectAlternativeName, false,
+                        new GeneralNames(sans.toArray(GeneralName[]::new)));
+            }
+            return b.build(signer(ca.privateKey()));
+        } catch (CertIOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static X500Name subject(String commonName, List<String> organizations) {
+        X500NameBuilder n = new X500NameBuilder(BCStyle.INSTANCE);
+        organizations.forEach(o -> n.addRDN(BCStyle.O, o));
+        n.addRDN(BCStyle.CN, commonName);
+        return n.build();
+    }
+
+    private BigInteger serial() {
+        BigInteger s;
+        do {
+            s = new BigInteger(63, random);
+        } while (s.signum() == 0 || s.compareTo(MAX_SERIAL) >= 0);
+        return s;
+    }
+
+    private static ContentSigner signer(PrivateKey key) {
+        try {
+            return new JcaContentSignerBuilder(Keys.signatureAlgorithm(key)).build(key);
+        } catch (OperatorCreationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

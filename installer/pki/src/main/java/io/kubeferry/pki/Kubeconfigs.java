@@ -1,0 +1,137 @@
+package io.kubeferry.pki;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/** Writes kubeconfigs in kubeadm's layout (one cluster, one user, one context) and reads them back. */
+public final class Kubeconfigs {
+    private Kubeconfigs() {
+    }
+
+    /** What a kubeconfig file says about its current context. */
+    public record Parsed(String clusterName, String server, byte[] caPem, String userName, String contextName,
+                         byte[] clientCertPem, byte[] clientKeyPem, String namespace) {
+    }
+
+    public static byte[] render(String clusterName, String server, byte[] caPem, String userName, byte[] clientCertPem,
+                                byte[] clientKeyPem) {
+        return render(clusterName, server, caPem, userName, clientCertPem, clientKeyPem, null);
+    }
+
+    /** Renders the file; strings are written as JSON-style quoted scalars so any name is safe. */
+    public static byte[] render(String clusterName, String server, byte[] caPem, String userName, byte[] clientCertPem,
+                                byte[] clientKeyPem, String namespace) {
+        String context = userName + "@" + clusterName;
+        Base64.Encoder b64 = Base64.getEncoder();
+        StringBuilder y = new StringBuilder();
+        y.append("apiVersion: v1\n");
+        y.append("clusters:\n");
+        y.append("- cluster:\n");
+        y.append("    certificate-authority-data: ").append(b64.encodeToString(caPem)).append('\n');
+        y.append("    server: ").append(q(server)).append('\n');
+        y.append("  name: ").append(q(clusterName)).append('\n');
+        y.append("contexts:\n");
+        y.append("- context:\n");
+        y.append("    cluster: ").append(q(clusterName)).append('\n');
+        if (namespace != null) {
+            y.append("    namespace: ").append(q(namespace)).append('\n');
+        }
+        y.append("    user: ").append(q(userName)).append('\n');
+        y.append("  name: ").append(q(context)).append('\n');
+        y.append("current-context: ").append(q(context)).append('\n');
+        y.append("kind: Config\n");
+        y.append("preferences: {}\n");
+        y.append("users:\n");
+        y.append("- name: ").append(q(userName)).append('\n');
+        y.append("  user:\n");
+        y.append("    client-certificate-data: ").append(b64.encodeToString(clientCertPem)).append('\n');
+        y.append("    client-key-data: ").append(b64.encodeToString(clientKeyPem)).append('\n');
+        return y.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Double-quoted YAML scalar (JSON escaping is valid YAML). */
+    static String q(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    /**
+     * Reads the current context's cluster and user with embedded data.
+     *
+     * @throws IllegalArgumentException naming what is missing or malformed
+     */
+    @SuppressWarnings("unchecked")
+    public static Parsed parse(byte[] content) {
+        Object root;
+        try {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(new String(content, StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not valid YAML: " + e.getMessage());
+        }
+        if (!(root instanceof Map<?, ?> doc)) {
+            throw new IllegalArgumentException("not a kubeconfig (no mapping at the top)");
+        }
+        String current = str(doc.get("current-context"), "current-context");
+        Map<String, Object> context = named((List<Object>) doc.get("contexts"), current, "context", "contexts");
+        String clusterName = str(context.get("cluster"), "contexts[" + current + "].context.cluster");
+        String userName = str(context.get("user"), "contexts[" + current + "].context.user");
+        Map<String, Object> cluster = named((List<Object>) doc.get("clusters"), clusterName, "cluster", "clusters");
+        Map<String, Object> user = named((List<Object>) doc.get("users"), userName, "user", "users");
+        Object ns = context.get("namespace");
+        return new Parsed(clusterName, str(cluster.get("server"), "clusters[" + clusterName + "].cluster.server"),
+                data(cluster.get("certificate-authority-data"), "clusters[" + clusterName + "].cluster.certificate-authority-data"),
+                userName, current,
+                data(user.get("client-certificate-data"), "users[" + userName + "].user.client-certificate-data"),
+                data(user.get("client-key-data"), "users[" + userName + "].user.client-key-data"),
+                ns == null ? null : ns.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> named(List<Object> list, String name, String key, String where) {
+        if (list == null) {
+            throw new IllegalArgumentException("no " + where);
+        }
+        for (Object o : list) {
+            if (o instanceof Map<?, ?> m && name.equals(String.valueOf(m.get("name"))) && m.get(key) instanceof Map<?, ?> v) {
+                return (Map<String, Object>) v;
+            }
+        }
+        throw new IllegalArgumentException("no entry named '" + name + "' in " + where);
+    }
+
+    private static String str(Object o, String where) {
+        if (o == null) {
+            throw new IllegalArgumentException(where + " is missing");
+        }
+        return o.toString();
+    }
+
+    private static byte[] data(Object o, String where) {
+        try {
+            return Base64.getMimeDecoder().decode(str(o, where));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + " is not base64");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.kubeferry.pki;
+
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+
+/**
+ * PEM as kubeadm writes it: "CERTIFICATE", keys in the traditional "RSA PRIVATE KEY" / "EC PRIVATE KEY"
+ * forms, public keys as PKIX "PUBLIC KEY". Read errors are {@link IllegalArgumentException}s whose message
+ * says what was expected.
+ */
+public final class Pem {
+    private Pem() {
+    }
+
+    public static byte[] encode(Object object) {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(out)) {
+            w.writeObject(object);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    public static byte[] encodeCertificate(X509CertificateHolder cert) {
+        return encode(cert);
+    }
+
+    public static byte[] encodePrivateKey(PrivateKey key) {
+        return encode(key);
+    }
+
+    public static byte[] encodePublicKey(PublicKey key) {
+        return encode(key);
+    }
+
+    /** The first certificate in the PEM text. */
+    public static X509CertificateHolder readCertificate(byte[] pem) {
+        Object o = readFirst(pem, X509CertificateHolder.class);
+        return (X509CertificateHolder) o;
+    }
+
+    public static PrivateKey readPrivateKey(byte[] pem) {
+        Object o = readFirst(pem, null);
+        try {
+            JcaPEMKeyConverter c = new JcaPEMKeyConverter();
+            if (o instanceof PEMKeyPair kp) {
+                return c.getPrivateKey(kp.getPrivateKeyInfo());
+            }
+            if (o instanceof PrivateKeyInfo info) {
+                return c.getPrivateKey(info);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("unsupported private key: " + e.getMessage());
+        }
+        throw new IllegalArgumentException("no unencrypted private key in PEM form (found "
+                + (o == null ? "nothing" : o.getClass().getSimpleName()) + ")");
+    }
+
+    /** The key pair of a traditional-format private key; the public half is null when the PEM lacks it. */
+    public static java.security.KeyPair readKeyPair(byte[] pem) {
+        Object o = readFirst(pem, null);
+        try {
+            JcaPEMKeyConverter c = new JcaPEMKeyConverter();
+            if (o instanceof PEMKeyPair kp) {
+                return new java.security.KeyPair(kp.getPublicKeyInfo() == null ? null
+                        : c.getPublicKey(kp.getPublicKeyInfo()), c.getPrivateKey(kp.getPrivateKeyInfo()));
+            }
+            if (o instanceof PrivateKeyInfo info) {
+                return new java.security.KeyPair(null, c.getPrivateKey(info));
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("unsupported private key: " + e.getMessage());
+        }
+        throw new IllegalArgumentException("no unencrypted private key in PEM form");
+    }
+
+    public static PublicKey readPublicKey(byte[] pem) {
+        Object o = readFirst(pem, SubjectPublicKeyInfo.class);
+        try {
+            return new JcaPEMKeyConverter().getPublicKey((SubjectPublicKeyInfo) o);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("unsupported public key: " + e.getMessage());
+        }
+    }
+
+    private static Object readFirst(byte[] pem, Class<?> expected) {
+        try (PEMParser p = new PEMParser(new StringReader(new String(pem, StandardCharsets.US_ASCII)))) {
+            Object o;
+            while ((o = p.readObject()) != null) {
+                if (expected == null || expected.isInstance(o)) {
+                    return o;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("not valid PEM: " + e.getMessage());
+        }
+        throw new IllegalArgumentException(expected == X509CertificateHolder.class ? "no CERTIFICATE block in PEM form"
+                : expected == SubjectPublicKeyInfo.class ? "no PUBLIC KEY block in PEM form" : "no PEM block");
+    }
+}
