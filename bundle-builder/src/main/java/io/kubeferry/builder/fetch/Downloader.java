@@ -1,0 +1,245 @@
+package io.kubeferry.builder.fetch;
+
+import io.kubeferry.bundle.Sha256;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Downloads into the {@link ContentCache}: each file is verified against its expected sha256 before it enters the
+ * cache, interrupted transfers resume with an HTTP Range request, failures are retried with back-off, and many
+ * files download in parallel.
+ */
+public final class Downloader {
+    private final HttpClient http;
+    private final ContentCache cache;
+    private final ProgressListener progress;
+    private final int attempts;
+    private final Duration firstBackoff;
+
+    public Downloader(HttpClient http, ContentCache cache, ProgressListener progress, int attempts, Duration firstBackoff) {
+        this.http = http;
+        this.cache = cache;
+        this.progress = progress;
+        this.attempts = attempts;
+        this.firstBackoff = firstBackoff;
+    }
+
+    /** An HttpClient following redirects, with proxies from the environment. */
+    public static HttpClient defaultClient() {
+        return HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(30))
+                .proxy(new EnvProxySelector(System::getenv))
+                .build();
+    }
+
+    public ContentCache cache() {
+        return cache;
+    }
+
+    /** Opens the source at a byte offset (0 for the whole thing). */
+    @FunctionalInterface
+    public interface RangeSource {
+        HttpResponse<InputStream> open(long offset) throws IOException, InterruptedException;
+    }
+
+    /** One file to fetch. */
+    public record Request(String label, URI uri, String sha256) {
+    }
+
+    /** Fetches a file whose sha256 is known; returns its path in the cache (no network if already there). */
+    public Path fetch(Request r) {
+        return fetch(r.label(), r.uri().getHost(), r.uri().toString(), r.sha256(), -1,
+                offset -> http.send(get(r.uri(), offset), HttpResponse.BodyHandlers.ofInputStream()));
+    }
+
+    /** Fetches many files in parallel; the first failure (in request order) is thrown after all have finished. */
+    public List<Path> fetchAll(List<Request> requests, int parallelism) {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, requests.size())));
+        try {
+            List<Future<Path>> futures = new ArrayList<>();
+            for (Request r : requests) {
+                futures.add(pool.submit(() -> fetch(r)));
+            }
+            List<Path> out = new ArrayList<>();
+            RuntimeException first = null;
+            for (Future<Path> f : futures) {
+                try {
+                    out.add(f.get());
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Fetches small text (an upstream checksum file). Remembered by URL in the cache, so a rebuild reads it from
+     * disk: released artifacts' checksum files do not change.
+     */
+    public String fetchText(URI uri, String label) {
+        try {
+            var known = cache.digestOfUrl(uri.toString());
+            if (known.isPresent()) {
+                return Files.readString(cache.path(known.get()), StandardCharsets.UTF_8);
+            }
+            IOException last = null;
+            for (int attempt = 1; attempt <= attempts; attempt++) {
+                try {
+                    HttpResponse<byte[]> resp = http.send(get(uri, 0), HttpResponse.BodyHandlers.ofByteArray());
+                    if (resp.statusCode() == 200) {
+                        String hex = cache.putBytes(resp.body());
+                        cache.rememberUrl(uri.toString(), hex);
+                        return new String(resp.body(), StandardCharsets.UTF_8);
+                    }
+                    if (resp.statusCode() < 500 && resp.statusCode() != 429) {
+                        throw new DownloadFailedException(uri.getHost(), "GET " + uri + " for " + label + " returned HTTP "
+                                + resp.statusCode(), null);
+                    }
+                    last = new IOException("HTTP " + resp.statusCode());
+                } catch (IOException e) {
+                    last = e;
+                }
+                backoff(attempt);
+            }
+            throw new DownloadFailedException(uri.getHost(), "GET " + uri + " for " + label + " failed after " + attempts
+                    + " attempts: " + last.getMessage(), last);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * The resumable, verified transfer shared by binaries and image blobs.
+     *
+     * @param expectedSize bytes expected, or -1 if unknown (only used for progress and early truncation checks)
+     */
+    public Path fetch(String label, String host, String sourceText, String sha256, long expectedSize, RangeSource source) {
+        try {
+            var cached = cache.find(sha256);
+            if (cached.isPresent()) {
+                progress.finished(label, true);
+                return cached.get();
+            }
+            Path part = cache.partial(sha256);
+            progress.started(label, expectedSize);
+            Exception last = null;
+            for (int attempt = 1; attempt <= attempts; attempt++) {
+                try {
+                    if (transfer(label, host, sourceText, part, expectedSize, source)) {
+                        break;
+                    }
+                } catch (IOException e) {
+                    last = e; // connection dropped: the next attempt resumes from what reached the disk
+                }
+                if (attempt == attempts) {
+                    throw new DownloadFailedException(host, "download of " + label + " from " + sourceText + " failed after "
+                            + attempts + " attempts" + (last != null ? ": " + last.getMessage() : ""), last);
+                }
+                backoff(attempt);
+            }
+            String actual = Sha256.ofFile(part);
+            if (!actual.equals(sha256)) {
+                Files.deleteIfExists(part);
+                throw new ChecksumMismatchException(label, sourceText, sha256, actual);
+            }
+            Path done = cache.commit(part, sha256);
+            progress.finished(label, false);
+            return done;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** One attempt; true when the whole body arrived. Server errors count as a failed attempt, client errors stop. */
+    private boolean transfer(String label, String host, String sourceText, Path part, long expectedSize, RangeSource source)
+            throws IOException, InterruptedException {
+        long have = Files.isRegularFile(part) ? Files.size(part) : 0;
+        if (expectedSize >= 0 && have > expectedSize) {
+            Files.delete(part);
+            have = 0;
+        }
+        HttpResponse<InputStream> resp = source.open(have);
+        int status = resp.statusCode();
+        try (InputStream body = resp.body()) {
+            if (status == 416 && have > 0) {
+                // we already have everything (or a stale partial): start over
+                Files.delete(part);
+                return false;
+            }
+            if (status >= 500 || status == 429) {
+                return false;
+            }
+            if (status != 200 && status != 206) {
+                throw new DownloadFailedException(host, "GET " + sourceText + " for " + label + " returned HTTP " + status
+                        + (status == 404 ? " (not found: check the version and the URL template or mirror)" : ""), null);
+            }
+            boolean append = status == 206 && have > 0;
+            if (append) {
+                progress.advanced(label, have);
+            }
+            long contentLength = resp.headers().firstValueAsLong("content-length").orElse(-1);
+            long wrote = 0;
+            try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                byte[] buf = new byte[128 * 1024];
+                for (int n; (n = body.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                    wrote += n;
+                    progress.advanced(label, n);
+                }
+            }
+            if (contentLength >= 0 && wrote < contentLength) {
+                throw new IOException("connection closed after " + wrote + " of " + contentLength + " bytes");
+            }
+            return true;
+        }
+    }
+
+    private static HttpRequest get(URI uri, long offset) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofMinutes(30))
+                .header("User-Agent", "kubeferry-bundle-builder");
+        if (offset > 0) {
+            b.header("Range", "bytes=" + offset + "-");
+        }
+        return b.build();
+    }
+
+    private void backoff(int attempt) throws InterruptedException {
+        Thread.sleep(firstBackoff.toMillis() << Math.min(attempt - 1, 6));
+    }
+}

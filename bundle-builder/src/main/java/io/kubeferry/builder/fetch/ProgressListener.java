@@ -1,0 +1,18 @@
+package io.kubeferry.builder.fetch;
+
+/** Hears about transfers; implementations must be thread-safe (downloads run in parallel). */
+public interface ProgressListener {
+    ProgressListener NONE = new ProgressListener() {
+    };
+
+    /** @param total bytes expected, or -1 if unknown */
+    default void started(String label, long total) {
+    }
+
+    default void advanced(String label, long bytes) {
+    }
+
+    /** @param fromCache true when nothing was downloaded */
+    default void finished(String label, boolean fromCache) {
+    }
+}

@@ -1,0 +1,379 @@
+package io.kubeferry.builder.spec;
+
+import io.kubeferry.builder.registry.ImageReference;
+import io.kubeferry.bundle.Sha256;
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.errors.Problem;
+import io.kubeferry.inventory.Secret;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads a bundle spec YAML into a {@link BundleSpec}. Every problem in the file (and the files it extends or
+ * lists) is reported at once in a {@link BadInputException}, each located as {@code file:line:column (yaml.path)}.
+ *
+ * <pre>
+ * extends: ../bundle-builder/specs/kubernetes-1.34.yaml   # optional: start from another spec
+ * kubernetesVersion: 1.34.1
+ * architectures: [amd64]
+ * versions: {containerd: 2.1.4}
+ * binaries:
+ *   - name: kubelet
+ *     url: https://dl.k8s.io/release/v${kubernetesVersion}/bin/linux/${arch}/kubelet
+ *     sha256Url: ${url}.sha256          # or sha256: {amd64: ..., arm64: ...}
+ * imageLists: [../../images/kubernetes-1.34.txt]
+ * images: [docker.io/library/haproxy:3.2-alpine]
+ * mirrors: [{prefix: registry.k8s.io/, replacement: harbor.example.com/k8s/}]
+ * registries: [{host: harbor.example.com, username: robot, passwordEnv: HARBOR_PASSWORD}]
+ * files: [{path: extra/ca.crt, source: ./ca.crt}]
+ * </pre>
+ */
+public final class SpecReader {
+    public static final Set<String> ARCHITECTURES = Set.of("amd64", "arm64");
+    private static final Pattern K8S_VERSION = Pattern.compile("\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?");
+    private static final Set<String> TOP = Set.of("extends", "kubernetesVersion", "architectures", "versions", "binaries",
+            "imageLists", "images", "mirrors", "registries", "files");
+
+    private final Function<String, String> env;
+
+    public SpecReader() {
+        this(System::getenv);
+    }
+
+    /** @param env environment lookup, for passwordEnv (tests pass their own) */
+    public SpecReader(Function<String, String> env) {
+        this.env = env;
+    }
+
+    public BundleSpec read(Path file) {
+        List<Problem> problems = new ArrayList<>();
+        Draft d = new Draft();
+        readInto(file.toAbsolutePath().normalize(), d, problems, 0);
+        if (d.kubernetesVersion == null) {
+            problems.add(Problem.error(file.toString(), "kubernetesVersion is missing; add e.g. 'kubernetesVersion: 1.34.1'"));
+        }
+        if (d.architectures.isEmpty()) {
+            problems.add(Problem.error(file.toString(), "architectures is missing; add e.g. 'architectures: [amd64]'"));
+        }
+        List<BundleSpec.BinarySpec> binaries = new ArrayList<>(d.binaries.values());
+        if (d.kubernetesVersion != null) {
+            checkTemplates(d, binaries, problems);
+        }
+        if (problems.stream().anyMatch(p -> p.severity() == Problem.Severity.ERROR)) {
+            throw new BadInputException(problems);
+        }
+        List<BundleSpec.ImageSpec> images = new ArrayList<>(d.images.values());
+        return new BundleSpec(d.kubernetesVersion, d.architectures, d.versions, binaries, images, d.mirrors,
+                d.registries, d.files);
+    }
+
+    /** Mutable accumulation while files extend each other; turned into the record at the end. */
+    private static final class Draft {
+        String kubernetesVersion;
+        List<String> architectures = new ArrayList<>();
+        Map<String, String> versions = new TreeMap<>();
+        Map<String, BundleSpec.BinarySpec> binaries = new LinkedHashMap<>();
+        Map<String, BundleSpec.ImageSpec> images = new LinkedHashMap<>();
+        List<BundleSpec.Mirror> mirrors = new ArrayList<>();
+        List<BundleSpec.RegistrySettings> registries = new ArrayList<>();
+        List<BundleSpec.ExtraFile> files = new ArrayList<>();
+    }
+
+    private void readInto(Path file, Draft d, List<Problem> problems, int depth) {
+        if (depth > 8) {
+            problems.add(Problem.error(file.toString(), "'extends' chain is deeper than 8 files (a loop?)"));
+            return;
+        }
+        Node root;
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            root = new Yaml(new LoaderOptions()).compose(r);
+        } catch (MarkedYAMLException e) {
+            problems.add(Problem.error(file + ":" + (e.getProblemMark().getLine() + 1) + ":"
+                    + (e.getProblemMark().getColumn() + 1), "not valid YAML: " + e.getProblem()));
+            return;
+        } catch (IOException e) {
+            problems.add(Problem.error(file.toString(), "cannot read the bundle spec: " + e.getMessage()));
+            return;
+        }
+        if (root == null) {
+            problems.add(Problem.error(file.toString(), "the bundle spec is empty"));
+            return;
+        }
+        Path dir = file.getParent();
+        Map<String, SpecNode> f = new SpecNode(file.toString(), root, "", problems).fields(TOP);
+        if (f.containsKey("extends")) {
+            String parent = f.get("extends").text();
+            if (parent != null) {
+                Path p = dir.resolve(parent).normalize();
+                if (!Files.isRegularFile(p)) {
+                    f.get("extends").error("file " + p + " does not exist");
+                } else {
+                    readInto(p, d, problems, depth + 1);
+                }
+            }
+        }
+        if (f.containsKey("kubernetesVersion")) {
+            String v = f.get("kubernetesVersion").text();
+            if (v != null && v.startsWith("v")) {
+                v = v.substring(1);
+            }
+            if (v != null && !K8S_VERSION.matcher(v).matches()) {
+                f.get("kubernetesVersion").error("'" + v + "' is not a Kubernetes version like 1.34.1");
+            } else if (v != null) {
+                d.kubernetesVersion = v;
+            }
+        }
+        if (f.containsKey("architectures")) {
+            List<String> arches = f.get("architectures").texts();
+            for (String a : arches) {
+                if (!ARCHITECTURES.contains(a)) {
+                    f.get("architectures").error("unsupported architecture '" + a + "' (use amd64 or arm64)");
+                }
+            }
+            d.architectures = arches.stream().distinct().sorted().toList();
+        }
+        if (f.containsKey("versions")) {
+            f.get("versions").fields(new AnyKey()).forEach((k, n) -> {
+                String v = n.text();
+                if (v != null) {
+                    d.versions.put(k, v);
+                }
+            });
+        }
+        if (f.containsKey("binaries")) {
+            for (SpecNode b : f.get("binaries").items()) {
+                BundleSpec.BinarySpec bin = binary(b);
+                if (bin != null) {
+                    d.binaries.put(bin.name(), bin); // a later file replaces a binary of the same name
+                }
+            }
+        }
+        if (f.containsKey("imageLists")) {
+            for (SpecNode n : f.get("imageLists").items()) {
+                String rel = n.text();
+                if (rel != null) {
+                    readImageList(dir.resolve(rel).normalize(), n, d, problems);
+                }
+            }
+        }
+        if (f.containsKey("images")) {
+            for (SpecNode n : f.get("images").items()) {
+                addImage(n.text(), n.where(), n::error, d);
+            }
+        }
+        if (f.containsKey("mirrors")) {
+            for (SpecNode n : f.get("mirrors").items()) {
+                Map<String, SpecNode> m = n.fields(Set.of("prefix", "replacement"));
+                String prefix = required(n, m, "prefix");
+                String replacement = required(n, m, "replacement");
+                if (prefix != null && replacement != null) {
+                    d.mirrors.add(new BundleSpec.Mirror(prefix, replacement));
+                }
+            }
+        }
+        if (f.containsKey("registries")) {
+            for (SpecNode n : f.get("registries").items()) {
+                registry(n, d);
+            }
+        }
+        if (f.containsKey("files")) {
+            for (SpecNode n : f.get("files").items()) {
+                extraFile(n, dir, d);
+            }
+        }
+    }
+
+    private BundleSpec.BinarySpec binary(SpecNode b) {
+        Map<String, SpecNode> m = b.fields(Set.of("name", "url", "version", "sha256", "sha256Url", "file"));
+        String name = required(b, m, "name");
+        String url = required(b, m, "url");
+        Map<String, String> pins = new TreeMap<>();
+        if (m.containsKey("sha256")) {
+            m.get("sha256").fields(ARCHITECTURES).forEach((arch, n) -> {
+                String hex = n.text();
+                if (hex != null && !Sha256.isHex(hex.toLowerCase())) {
+                    n.error("expected 64 hex digits");
+                } else if (hex != null) {
+                    pins.put(arch, hex.toLowerCase());
+                }
+            });
+        }
+        String sha256Url = m.containsKey("sha256Url") ? m.get("sha256Url").text() : null;
+        if (pins.isEmpty() && sha256Url == null) {
+            b.error("binary '" + name + "' has no checksum: add 'sha256: {amd64: <hex>}' or 'sha256Url: ${url}.sha256'");
+        }
+        if (name == null || url == null) {
+            return null;
+        }
+        String version = m.containsKey("version") ? m.get("version").text() : null;
+        String file = m.containsKey("file") ? m.get("file").text() : null;
+        return new BundleSpec.BinarySpec(name, url, version, pins, sha256Url, file, b.where());
+    }
+
+    private void readImageList(Path list, SpecNode from, Draft d, List<Problem> problems) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(list, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            from.error("cannot read image list " + list + ": " + e.getMessage());
+            return;
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).replaceFirst("#.*", "").trim();
+            if (!line.isEmpty()) {
+                String where = list + ":" + (i + 1);
+                addImage(line, where, msg -> problems.add(Problem.error(where, msg)), d);
+            }
+        }
+    }
+
+    private static void addImage(String ref, String where, java.util.function.Consumer<String> error, Draft d) {
+        if (ref == null) {
+            return;
+        }
+        try {
+            ImageReference parsed = ImageReference.parse(ref);
+            d.images.putIfAbsent(parsed.canonical(), new BundleSpec.ImageSpec(ref, where));
+        } catch (IllegalArgumentException e) {
+            error.accept(e.getMessage());
+        }
+    }
+
+    private void registry(SpecNode n, Draft d) {
+        Map<String, SpecNode> m = n.fields(Set.of("host", "username", "passwordEnv", "passwordFile", "plainHttp"));
+        String host = required(n, m, "host");
+        String user = m.containsKey("username") ? m.get("username").text() : null;
+        Secret password = null;
+        if (m.containsKey("passwordEnv")) {
+            String var = m.get("passwordEnv").text();
+            String value = var == null ? null : env.apply(var);
+            if (var != null && value == null) {
+                m.get("passwordEnv").error("environment variable " + var + " is not set; export it before building");
+            } else if (value != null) {
+                password = Secret.of(value, "env:" + var);
+            }
+        } else if (m.containsKey("passwordFile")) {
+            String pf = m.get("passwordFile").text();
+            try {
+                if (pf != null) {
+                    password = Secret.of(Files.readString(Path.of(pf)).strip(), "file:" + pf);
+                }
+            } catch (IOException e) {
+                m.get("passwordFile").error("cannot read " + pf + ": " + e.getMessage());
+            }
+        }
+        if (user != null && password == null && !m.containsKey("passwordEnv") && !m.containsKey("passwordFile")) {
+            n.error("username without a password: add passwordEnv: <VARIABLE> or passwordFile: <path>");
+        }
+        boolean plain = m.containsKey("plainHttp") && m.get("plainHttp").bool();
+        if (host != null) {
+            d.registries.add(new BundleSpec.RegistrySettings(host, user, password, plain));
+        }
+    }
+
+    private static void extraFile(SpecNode n, Path dir, Draft d) {
+        Map<String, SpecNode> m = n.fields(Set.of("path", "source", "url", "sha256"));
+        String path = required(n, m, "path");
+        if (path != null && (path.startsWith("/") || List.of(path.split("/")).contains(".."))) {
+            m.get("path").error("'" + path + "' must be a relative path inside the bundle");
+            return;
+        }
+        String source = m.containsKey("source") ? m.get("source").text() : null;
+        String url = m.containsKey("url") ? m.get("url").text() : null;
+        String sha = m.containsKey("sha256") ? m.get("sha256").text() : null;
+        if ((source == null) == (url == null)) {
+            n.error("give exactly one of 'source' (a local file) or 'url' (with 'sha256')");
+            return;
+        }
+        Path src = source == null ? null : dir.resolve(source).normalize();
+        if (src != null && !Files.isRegularFile(src)) {
+            m.get("source").error("file " + src + " does not exist");
+            return;
+        }
+        if (url != null && (sha == null || !Sha256.isHex(sha.toLowerCase()))) {
+            n.error("a file from a url needs 'sha256: <64 hex digits>'");
+            return;
+        }
+        if (path != null) {
+            d.files.add(new BundleSpec.ExtraFile(path, src, url, sha == null ? null : sha.toLowerCase(), n.where()));
+        }
+    }
+
+    private static String required(SpecNode parent, Map<String, SpecNode> m, String key) {
+        if (!m.containsKey(key)) {
+            parent.error("'" + key + "' is missing");
+            return null;
+        }
+        return m.get(key).text();
+    }
+
+    /** Expands each template once for each architecture, so a typo in a variable is reported at load time. */
+    private static void checkTemplates(Draft d, List<BundleSpec.BinarySpec> binaries, List<Problem> problems) {
+        for (BundleSpec.BinarySpec b : binaries) {
+            for (String arch : d.architectures) {
+                try {
+                    Map<String, String> vars = variables(d.kubernetesVersion, d.versions, b, arch);
+                    String url = Templates.expand(b.url(), vars);
+                    vars.put("url", url);
+                    if (b.sha256Url() != null) {
+                        Templates.expand(b.sha256Url(), vars);
+                    }
+                    if (b.file() != null) {
+                        Templates.expand(b.file(), vars);
+                    }
+                    if (b.sha256Url() == null && !b.sha256().containsKey(arch)) {
+                        problems.add(Problem.error(b.where(), "binary '" + b.name() + "' has no sha256 for " + arch));
+                    }
+                } catch (IllegalArgumentException e) {
+                    problems.add(Problem.error(b.where(), "binary '" + b.name() + "': " + e.getMessage()));
+                    break;
+                }
+            }
+        }
+    }
+
+    /** Template variables for one binary and architecture. */
+    public static Map<String, String> variables(String k8s, Map<String, String> versions, BundleSpec.BinarySpec b, String arch) {
+        Map<String, String> vars = new HashMap<>(versions);
+        vars.put("kubernetesVersion", k8s);
+        vars.put("arch", arch);
+        if (b.version() != null) {
+            vars.put("version", Templates.expand(b.version(), vars));
+        }
+        return vars;
+    }
+
+    /** Accepts any key (for free-form maps such as versions). */
+    private static final class AnyKey extends java.util.AbstractSet<String> {
+        @Override
+        public boolean contains(Object o) {
+            return true;
+        }
+
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Collections.emptyIterator();
+        }
+
+        @Override
+        public int size() {
+            return 0;
+        }
+    }
+}
