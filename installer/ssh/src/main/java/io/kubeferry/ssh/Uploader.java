@@ -1,0 +1,226 @@
+package io.kubeferry.ssh;
+
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.SftpException;
+import com.jcraft.jsch.SftpProgressMonitor;
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.errors.HostFailureException;
+import io.kubeferry.errors.KubeferryException;
+import io.kubeferry.errors.UnexpectedStateException;
+import io.kubeferry.host.ExecResult;
+import io.kubeferry.host.Shell;
+import io.kubeferry.host.UploadResult;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+
+/**
+ * One upload to one host. The bytes go by SFTP to {@code <remotePath>.kfpart}; root then checks the
+ * sha256 on the host, sets owner root and the mode, and renames it into place, so the target is never
+ * half-written. A partial file left by a dropped connection is resumed when its content is a prefix of
+ * ours (compared by sha256), otherwise replaced.
+ */
+final class Uploader {
+    static final String PART_SUFFIX = ".kfpart";
+    private static final Duration REMOTE_HASH_TIMEOUT = Duration.ofMinutes(10);
+
+    private final SshHost host;
+    private final int attempts;
+    private final TransferListener listener;
+    private long sentTotal;
+
+    Uploader(SshHost host, int attempts, TransferListener listener) {
+        this.host = host;
+        this.attempts = attempts;
+        this.listener = listener == null ? TransferListener.NONE : listener;
+    }
+
+    UploadResult upload(UploadSource src, String remotePath, int mode) {
+        checkPath(remotePath);
+        if (mode < 0 || mode > 07777) {
+            throw new BadInputException(host.name(), "bad file mode " + Integer.toOctalString(mode) + " for " + remotePath);
+        }
+        String part = remotePath + PART_SUFFIX;
+        long size = src.size();
+        String sha = null;
+        KubeferryException last = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            try {
+                RemoteState state = query(remotePath, part);
+                String[] hashes = src.sha256(state.partSize, sha == null);
+                if (sha == null) {
+                    sha = hashes[0];
+                }
+                if (sha.equals(state.targetSha)) {
+                    fixOwnerAndMode(remotePath, part, mode, state);
+                    UploadResult r = new UploadResult(remotePath, size, sentTotal, true, sha);
+                    listener.finished(host.name(), r);
+                    return r;
+                }
+                long offset = state.partSize > 0 && state.partSize <= size && state.partSha.equals(hashes[1])
+                        ? state.partSize : 0;
+                transfer(src, part, offset, size, remotePath);
+                if (install(remotePath, part, mode, sha)) {
+                    UploadResult r = new UploadResult(remotePath, size, sentTotal, false, sha);
+                    listener.finished(host.name(), r);
+                    return r;
+                }
+                last = new HostFailureException(host.name(), "sha256 of " + part + " does not match " + src.describe()
+                        + " after the transfer (the partial file was removed)");
+            } catch (BadInputException | UnexpectedStateException e) {
+                throw e;
+            } catch (KubeferryException e) {
+                last = e;
+            } catch (UncheckedIOException e) {
+                throw new HostFailureException(host.name(), "upload of " + src.describe() + " failed: " + e.getMessage(), e);
+            }
+            if (attempt < attempts) {
+                listener.retrying(host.name(), remotePath, attempt + 1, last.getMessage());
+            }
+        }
+        throw new HostFailureException(host.name(), "upload of " + src.describe() + " to " + remotePath + " failed"
+                + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": " + stripHost(last.getMessage()), last);
+    }
+
+    private String stripHost(String m) {
+        String prefix = host.name() + ": ";
+        return m != null && m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+    }
+
+    private void checkPath(String p) {
+        if (p == null || !p.startsWith("/") || p.endsWith("/") || p.contains("\n") || p.contains("\0")
+                || p.contains("/../") || p.endsWith("/..")) {
+            throw new BadInputException(host.name(), "remote path must be an absolute file path, got " + p);
+        }
+    }
+
+    private record RemoteState(String targetSha, String targetModeOwner, long partSize, String partSha) {
+    }
+
+    private RemoteState query(String target, String part) {
+        String user = host.settings().user();
+        boolean sftpAsOtherUser = host.settings().needsSudo();
+        String script = "T=" + Shell.quote(target) + "; P=" + Shell.quote(part) + "\n"
+                + "if [ -d \"$T\" ]; then echo isdir; exit 0; fi\n"
+                + "mkdir -p -- \"$(dirname -- \"$T\")\" || exit 1\n"
+                + "if [ -f \"$T\" ]; then echo \"target $(sha256sum < \"$T\" | cut -d' ' -f1) $(stat -c '%a:%u:%g' -- \"$T\")\"; fi\n"
+                + "if [ -f \"$P\" ]; then echo \"part $(stat -c %s -- \"$P\") $(sha256sum < \"$P\" | cut -d' ' -f1)\"; fi\n"
+                // SFTP runs as the login user: give it the partial file to write to
+                + (sftpAsOtherUser ? "if [ ! -f \"$P\" ]; then : > \"$P\" || exit 1; fi; chown -- " + Shell.quote(user)
+                + " \"$P\" || exit 1\n" : "");
+        ExecResult r = checked(script, REMOTE_HASH_TIMEOUT, "inspect " + target);
+        String targetSha = null;
+        String modeOwner = null;
+        long partSize = -1;
+        String partSha = null;
+        for (String line : r.stdout().split("\n")) {
+            String[] w = line.strip().split(" ");
+            switch (w[0]) {
+                case "isdir" -> throw new HostFailureException(host.name(), target + " is a directory; expected a file path");
+                case "target" -> {
+                    targetSha = w[1];
+                    modeOwner = w.length > 2 ? w[2] : "";
+                }
+                case "part" -> {
+                    partSize = Long.parseLong(w[1]);
+                    partSha = w[2];
+                }
+                default -> {
+                }
+            }
+        }
+        return new RemoteState(targetSha, modeOwner, partSize, partSha);
+    }
+
+    private void fixOwnerAndMode(String target, String part, int mode, RemoteState state) {
+        String want = Integer.toOctalString(mode) + ":0:0";
+        boolean stalePart = state.partSize >= 0;
+        if (want.equals(state.targetModeOwner) && !stalePart) {
+            return;
+        }
+        checked("chown 0:0 -- " + Shell.quote(target) + " && chmod " + Integer.toOctalString(mode) + " -- "
+                + Shell.quote(target) + " && rm -f -- " + Shell.quote(part), Duration.ofMinutes(1), "set mode of " + target);
+    }
+
+    private void transfer(UploadSource src, String part, long offset, long size, String remotePath) {
+        listener.started(host.name(), remotePath, size, offset);
+        if (offset == size && offset > 0) {
+            return;
+        }
+        ChannelSftp sftp = host.openSftp();
+        Progress progress = new Progress(remotePath, offset, size);
+        try (InputStream in = src.open()) {
+            in.skipNBytes(offset);
+            sftp.put(in, part, progress, offset == 0 ? ChannelSftp.OVERWRITE : ChannelSftp.APPEND);
+        } catch (SftpException e) {
+            throw new HostFailureException(host.name(), "SFTP write to " + part + " failed at byte " + progress.done
+                    + ": " + sftpMessage(e), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + src.describe(), e);
+        } finally {
+            sentTotal += progress.sent;
+            host.releaseSftp(sftp);
+        }
+    }
+
+    private static String sftpMessage(SftpException e) {
+        String m = e.getMessage();
+        Throwable c = e.getCause();
+        if (c != null && c.getMessage() != null && (m == null || !m.contains(c.getMessage()))) {
+            m = (m == null ? "" : m + ": ") + c.getMessage();
+        }
+        return m == null ? "error " + e.id : m;
+    }
+
+    /** @return false when the sha256 on the host is not ours (the partial file is then removed) */
+    private boolean install(String target, String part, int mode, String sha) {
+        String script = "T=" + Shell.quote(target) + "; P=" + Shell.quote(part) + "\n"
+                + "s=$(sha256sum < \"$P\" | cut -d' ' -f1) || exit 1\n"
+                + "if [ \"$s\" != " + sha + " ]; then rm -f -- \"$P\"; echo mismatch; exit 0; fi\n"
+                + "chown 0:0 -- \"$P\" && chmod " + Integer.toOctalString(mode) + " -- \"$P\" && mv -f -- \"$P\" \"$T\""
+                + " && echo installed\n";
+        ExecResult r = checked(script, REMOTE_HASH_TIMEOUT, "install " + target);
+        return r.stdout().contains("installed");
+    }
+
+    private ExecResult checked(String script, Duration timeout, String what) {
+        ExecResult r = host.exec(script, timeout);
+        if (!r.ok()) {
+            throw new HostFailureException(host.name(), "cannot " + what + " (exit " + r.exitCode() + ")"
+                    + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()));
+        }
+        return r;
+    }
+
+    /** Feeds the listener and counts what this attempt put on the wire. */
+    private final class Progress implements SftpProgressMonitor {
+        private final String remotePath;
+        private final long size;
+        private long done;
+        private long sent;
+
+        Progress(String remotePath, long offset, long size) {
+            this.remotePath = remotePath;
+            this.done = offset;
+            this.size = size;
+        }
+
+        @Override
+        public void init(int op, String src, String dest, long max) {
+        }
+
+        @Override
+        public boolean count(long count) {
+            done += count;
+            sent += count;
+            listener.progress(host.name(), remotePath, done, size);
+            return true;
+        }
+
+        @Override
+        public void end() {
+        }
+    }
+}
