@@ -106,10 +106,17 @@ public final class InventoryLoader {
         List<Problem> problems = new ArrayList<>();
         Parse parse = new Parse(file, new YamlCursor(display, root, "", problems));
         Inventory inventory = parse.inventory();
+        problems.sort(java.util.Comparator.comparingLong(InventoryLoader::position));
         if (problems.stream().anyMatch(p -> p.severity() == Problem.Severity.ERROR)) {
             throw new BadInputException(problems);
         }
         return new Loaded(inventory, List.copyOf(problems));
+    }
+
+    /** Sorts problems in file order: {@code file:line:column (path)} gives line * 10^6 + column. */
+    private static long position(Problem p) {
+        Matcher m = Pattern.compile(":(\\d+):(\\d+) \\(").matcher(p.where());
+        return m.find() ? Long.parseLong(m.group(1)) * 1_000_000 + Long.parseLong(m.group(2)) : Long.MAX_VALUE;
     }
 
     /** SSH settings as written at one level (top or host), before merging: null means "not set here". */

@@ -1,0 +1,67 @@
+package io.kubeferry.cli;
+
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.errors.ExitCode;
+import io.kubeferry.errors.KubeferryException;
+import io.kubeferry.errors.Problem;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/** Entry point of installer.jar. Maps every failure to an exit code in one place. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (tests call this). */
+    public static int run(String... args) {
+        CommandLine cli = commandLine();
+        return cli.execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new InstallerCommand());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr()));
+        cli.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("error: " + e.getMessage());
+            err.println("Run '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+            return ExitCode.BAD_INPUT.code();
+        });
+        return cli;
+    }
+
+    /** The one place that turns an exception into a message and an exit code. */
+    static int report(Exception thrown, PrintWriter err) {
+        Exception e = thrown instanceof HostRun.LoggedFailure lf ? lf.original() : thrown;
+        if (e instanceof BadInputException bad) {
+            long errors = bad.problems().stream().filter(p -> p.severity() == Problem.Severity.ERROR).count();
+            err.println("error: " + errors + (errors == 1 ? " problem" : " problems") + " in the input; nothing was changed on any host:");
+            for (Problem p : bad.problems()) {
+                err.println("  " + p.format());
+            }
+        } else if (e instanceof KubeferryException k) {
+            err.println("error: " + k.getMessage());
+        } else {
+            err.println("internal error (a bug in Kubeferry; please report it with the log): " + e);
+            StackTraceElement[] trace = e.getStackTrace();
+            for (int i = 0; i < Math.min(8, trace.length); i++) {
+                err.println("    at " + trace[i]);
+            }
+        }
+        if (thrown instanceof HasLog withLog && withLog.logFile() != null) {
+            err.println("log: " + withLog.logFile());
+        }
+        err.flush();
+        return e instanceof KubeferryException k ? k.exitCode().code() : ExitCode.INTERNAL.code();
+    }
+
+    /** Exceptions that carry the path of the run's log. */
+    interface HasLog {
+        java.nio.file.Path logFile();
+    }
+}

@@ -1,0 +1,30 @@
+package io.kubeferry.cli;
+
+import io.kubeferry.phase.RunOptions;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** Options shared by every command that works on hosts. */
+public final class RunOptionsMixin {
+    @Option(names = {"-i", "--inventory"}, required = true, paramLabel = "FILE",
+            description = "The inventory YAML describing the cluster and its hosts.")
+    Path inventory;
+
+    @Option(names = "--concurrency", defaultValue = "30", paramLabel = "N",
+            description = "Hosts worked on at once (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--dry-run", description = "Show what would change on each host; change nothing.")
+    boolean dryRun;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print details (always written to the log).")
+    boolean verbose;
+
+    RunOptions toRunOptions() {
+        if (concurrency < 1) {
+            throw new io.kubeferry.errors.BadInputException("--concurrency", "must be at least 1, got " + concurrency);
+        }
+        return new RunOptions(concurrency, dryRun, verbose);
+    }
+}

@@ -1,0 +1,41 @@
+package io.kubeferry.phase;
+
+import io.kubeferry.host.RemoteHost;
+import io.kubeferry.inventory.Host;
+
+import java.util.List;
+
+/**
+ * A phase that does the same work on many hosts. The runner calls {@link #runOn} for every host of
+ * {@link #hosts} in parallel (at most {@code --concurrency} at once), collects every host's failure, and
+ * fails the phase naming each failed host.
+ */
+public abstract class HostPhase implements Phase {
+    /** The hosts this phase works on; all hosts of the inventory by default. */
+    public List<Host> hosts(RunContext ctx) {
+        return ctx.inventory().hosts();
+    }
+
+    /** Work on one host. Throw to fail this host; other hosts go on. */
+    public abstract void runOn(RunContext ctx, Host host, RemoteHost remote);
+
+    /** What {@link #runOn} would change on this host, recorded in {@code ctx.plan()}. */
+    public void dryRunOn(RunContext ctx, Host host, RemoteHost remote) {
+        runOn(ctx, host, remote);
+    }
+
+    /** Whether this phase needs an SSH connection to the host (false for phases working on local state). */
+    public boolean needsConnection() {
+        return true;
+    }
+
+    @Override
+    public final void run(RunContext ctx) {
+        ctx.runner().forEachHost(ctx, this, false);
+    }
+
+    @Override
+    public final void dryRun(RunContext ctx) {
+        ctx.runner().forEachHost(ctx, this, true);
+    }
+}

@@ -1,0 +1,112 @@
+package io.kubeferry.phase;
+
+import io.kubeferry.console.Console;
+import io.kubeferry.facts.HostFacts;
+import io.kubeferry.host.RemoteHost;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Inventory;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The state of one run: the inventory (what the user wrote, set once by the load phase), the facts
+ * gathered from hosts (kept apart, keyed by host name), the open connections and the dry-run plan.
+ */
+public final class RunContext implements AutoCloseable {
+    private final RunOptions options;
+    private final Console console;
+    private final PhaseRunner runner;
+    private final HostConnector connector;
+    private final DryRunPlan plan = new DryRunPlan();
+    private final Map<String, HostFacts> facts = new ConcurrentHashMap<>();
+    private final Map<String, RemoteHost> connections = new ConcurrentHashMap<>();
+    private volatile Inventory inventory;
+
+    public RunContext(RunOptions options, Console console, PhaseRunner runner, HostConnector connector) {
+        this.options = options;
+        this.console = console;
+        this.runner = runner;
+        this.connector = connector;
+    }
+
+    public RunOptions options() {
+        return options;
+    }
+
+    public Console console() {
+        return console;
+    }
+
+    public PhaseRunner runner() {
+        return runner;
+    }
+
+    public DryRunPlan plan() {
+        return plan;
+    }
+
+    public Inventory inventory() {
+        if (inventory == null) {
+            throw new IllegalStateException("the inventory is not loaded yet");
+        }
+        return inventory;
+    }
+
+    public boolean hasInventory() {
+        return inventory != null;
+    }
+
+    public void setInventory(Inventory inv) {
+        if (inventory != null) {
+            throw new IllegalStateException("the inventory is loaded once per run");
+        }
+        this.inventory = inv;
+        inv.hosts().forEach(h -> {
+            console.addSecret(h.ssh().password());
+            console.addSecret(h.ssh().passphrase());
+            console.addSecret(h.ssh().sudoPassword());
+            if (h.ssh().bastion() != null) {
+                console.addSecret(h.ssh().bastion().password());
+                console.addSecret(h.ssh().bastion().passphrase());
+            }
+        });
+    }
+
+    /** The open connection to a host, opening it on first use. */
+    public RemoteHost connection(Host host) {
+        return connections.computeIfAbsent(host.name(), n -> connector.connect(host));
+    }
+
+    public boolean isConnected(Host host) {
+        return connections.containsKey(host.name());
+    }
+
+    public void putFacts(String host, HostFacts f) {
+        facts.put(host, f);
+    }
+
+    public Optional<HostFacts> facts(String host) {
+        return Optional.ofNullable(facts.get(host));
+    }
+
+    public Map<String, HostFacts> allFacts() {
+        return new TreeMap<>(facts);
+    }
+
+    @Override
+    public void close() {
+        for (RemoteHost c : connections.values()) {
+            if (c instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception ignored) {
+                    // closing at the end of a run; nothing left to do with it
+                }
+            }
+        }
+        connections.clear();
+    }
+}

@@ -1,0 +1,27 @@
+package io.kubeferry.phase.builtin;
+
+import io.kubeferry.facts.FactsGatherer;
+import io.kubeferry.host.RemoteHost;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.phase.HostPhase;
+import io.kubeferry.phase.RunContext;
+
+/** Reads OS, arch, kernel, cgroups, swap, SELinux, disk, clock and ports from every host. */
+public final class GatherFactsPhase extends HostPhase {
+    private final FactsGatherer gatherer = new FactsGatherer();
+
+    @Override
+    public String title() {
+        return "Gather facts";
+    }
+
+    @Override
+    public boolean readOnly() {
+        return true;
+    }
+
+    @Override
+    public void runOn(RunContext ctx, Host host, RemoteHost remote) {
+        ctx.putFacts(host.name(), gatherer.gather(remote));
+    }
+}

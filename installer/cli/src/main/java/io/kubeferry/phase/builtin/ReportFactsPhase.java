@@ -1,0 +1,63 @@
+package io.kubeferry.phase.builtin;
+
+import io.kubeferry.console.Console;
+import io.kubeferry.errors.UnexpectedStateException;
+import io.kubeferry.facts.HostFacts;
+import io.kubeferry.facts.Preflight;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.phase.Phase;
+import io.kubeferry.phase.RunContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Prints every host's facts as a table and the preflight findings; fails on findings that block an install. */
+public final class ReportFactsPhase implements Phase {
+    private final Preflight preflight = new Preflight();
+
+    @Override
+    public String title() {
+        return "Check hosts";
+    }
+
+    @Override
+    public boolean readOnly() {
+        return true;
+    }
+
+    @Override
+    public void run(RunContext ctx) {
+        Console c = ctx.console();
+        c.info(String.format(Locale.ROOT, "    %-16s %-15s %-22s %-6s %-20s %-6s %-6s %-10s %-9s %-8s %s",
+                "HOST", "ADDRESS", "OS", "ARCH", "KERNEL", "CGROUP", "SWAP", "SELINUX", "VARLIB", "SKEW", "CPU/MEM"));
+        List<Preflight.Finding> findings = new ArrayList<>();
+        for (Host h : ctx.inventory().hosts()) {
+            HostFacts f = ctx.facts(h.name()).orElse(null);
+            if (f == null) {
+                c.info(String.format(Locale.ROOT, "    %-16s %-15s (no facts)", h.name(), h.address()));
+                continue;
+            }
+            c.info(String.format(Locale.ROOT, "    %-16s %-15s %-22s %-6s %-20s %-6s %-6s %-10s %-9s %-8s %d/%dG",
+                    h.name(), h.address(), trim(f.osPrettyName(), 22), f.arch(), trim(f.kernel(), 20), "v" + f.cgroupVersion(),
+                    f.swapKb() > 0 ? f.swapKb() / 1024 + "M" : "off", f.selinux(), f.varLibFreeKb() / (1024 * 1024) + "G",
+                    String.format(Locale.ROOT, "%.1fs", f.clockSkewSeconds()), f.cpus(),
+                    Math.round(f.memoryKb() / (1024.0 * 1024.0))));
+            findings.addAll(preflight.check(h, f));
+        }
+        for (Preflight.Finding f : findings) {
+            if (f.level() == Preflight.Level.WARNING) {
+                c.warn(f.host() + ": " + f.message());
+            }
+        }
+        List<io.kubeferry.errors.Problem> errors = findings.stream().filter(f -> f.level() == Preflight.Level.ERROR)
+                .map(f -> io.kubeferry.errors.Problem.error("host " + f.host(), f.message())).toList();
+        if (!errors.isEmpty()) {
+            throw new UnexpectedStateException("hosts are not ready for Kubernetes:" + errors.stream().map(p -> System.lineSeparator() + "  " + p.format()).collect(java.util.stream.Collectors.joining()));
+        }
+    }
+
+    private static String trim(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 1) + "…";
+    }
+}
