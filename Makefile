@@ -18,8 +18,9 @@ build:
 # Unit and integration tests (the integration tests bring up the test datacenter). The test datacenter is
 # taken down afterwards whatever the result.
 test: deps
-	@set -o pipefail; rc=0; $(MVN) -Dstyle.color=never install || rc=$$?; \
+	@set -o pipefail; rc=0; mvn -B -ntp -fae -Dstyle.color=never install || rc=$$?; \
 	  bash $(TESTBED) down >/dev/null 2>&1 || true; \
+	  bash scripts/test-summary.sh; \
 	  test -c /dev/null || { echo "FATAL: /dev/null damaged"; exit 1; }; \
 	  exit $$rc
 
