@@ -38,7 +38,25 @@ public final class Pem {
         return encode(cert);
     }
 
-    public static byte[] encodePrivateKey(PrivateKey key) {
+    /**
+     * RSA as PKCS#1 "RSA PRIVATE KEY"; EC as SEC1 "EC PRIVATE KEY" with the named curve and the public key
+     * inside, as Go's MarshalECPrivateKey writes it (the JDK's PKCS#8 form leaves the curve out of the inner
+     * structure, which openssl cannot read).
+     */
+    public static byte[] encodePrivateKey(java.security.KeyPair keys) {
+        PrivateKey key = keys.getPrivate();
+        if (key instanceof java.security.interfaces.ECPrivateKey ec) {
+            PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+            SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
+            org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(
+                    ec.getParams().getOrder().bitLength(), ec.getS(), spki.getPublicKeyData(),
+                    info.getPrivateKeyAlgorithm().getParameters());
+            try {
+                return encode(new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1.getEncoded()));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         return encode(key);
     }
 

@@ -224,7 +224,7 @@ public final class PkiService {
             ca.key = keys.getPrivate();
             return new Write[]{
                     new Write(layout.caCert(ca.kind), Pem.encodeCertificate(cert), StateFiles.CERT_MODE),
-                    new Write(layout.caKey(ca.kind), Pem.encodePrivateKey(keys.getPrivate()), StateFiles.KEY_MODE)};
+                    new Write(layout.caKey(ca.kind), Pem.encodePrivateKey(keys), StateFiles.KEY_MODE)};
         });
         caWrites.forEach(w -> writes.addAll(List.of(w)));
         for (CaState ca : cas.values()) {
@@ -246,7 +246,7 @@ public final class PkiService {
 
         if (newSaKey) {
             KeyPair sa = Keys.generate(algorithm, new SecureRandom());
-            writes.add(new Write(layout.saKey(), Pem.encodePrivateKey(sa.getPrivate()), StateFiles.KEY_MODE));
+            writes.add(new Write(layout.saKey(), Pem.encodePrivateKey(sa), StateFiles.KEY_MODE));
             writes.add(new Write(layout.saPub(), Pem.encodePublicKey(sa.getPublic()), StateFiles.KEY_MODE));
             entries.add(new PkiReport.Entry("sa", null, layout.saKey(), PkiReport.Action.CREATED, null));
         } else if (renewOnly == null) {
@@ -279,7 +279,7 @@ public final class PkiService {
             X509CertificateHolder cert = new CertIssuer(new SecureRandom()).leaf(d.cert(), keys.getPublic(),
                     ca.authority(), notBefore, notAfter);
             byte[] certPem = Pem.encodeCertificate(cert);
-            byte[] keyPem = Pem.encodePrivateKey(keys.getPrivate());
+            byte[] keyPem = Pem.encodePrivateKey(keys);
             if (d.kubeconfig() != null) {
                 KubeconfigSpec k = d.kubeconfig();
                 return List.of(new Write(layout.kubeconfig(k), Kubeconfigs.render(k.clusterName(), k.server(),
