@@ -115,6 +115,10 @@ final class SessionOpener {
                 jsch.addIdentity(ep.privateKeyFile().toString());
             }
         } catch (JSchException e) {
+            if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("passphrase")) {
+                throw new BadInputException(ep.hostName(), where + " " + ep.privateKeyFile() + " is encrypted and "
+                        + ep.settingsPrefix() + ".passphrase does not decrypt it");
+            }
             throw new BadInputException(ep.hostName(), where + " " + ep.privateKeyFile()
                     + " is not a private key JSch can read (" + e.getMessage() + ")");
         }

@@ -211,17 +211,30 @@ public final class SshHost implements RemoteHost, AutoCloseable {
         acquire();
         ChannelExec ch = null;
         try {
-            ch = openExec(wire);
             BoundedBuffer out = new BoundedBuffer(OUTPUT_LIMIT);
             BoundedBuffer err = new BoundedBuffer(OUTPUT_LIMIT);
-            ch.setOutputStream(out, true);
-            ch.setErrStream(err, true);
-            // an input stream, even empty, makes JSch send EOF, so a command reading stdin does not hang
-            ch.setInputStream(new ByteArrayInputStream(stdin));
-            try {
-                ch.connect(endpoint.timeoutMillis());
-            } catch (JSchException e) {
-                throw new HostFailureException(name(), "cannot start command: " + e.getMessage() + ": " + shown, e);
+            for (int attempt = 1; ; attempt++) {
+                Session s = session();
+                try {
+                    ch = (ChannelExec) s.openChannel("exec");
+                    ch.setCommand(wire.getBytes(StandardCharsets.UTF_8));
+                    ch.setOutputStream(out, true);
+                    ch.setErrStream(err, true);
+                    // an input stream, even empty, makes JSch send EOF, so a command reading stdin does not hang
+                    ch.setInputStream(new ByteArrayInputStream(stdin));
+                    ch.connect(endpoint.timeoutMillis());
+                    break;
+                } catch (JSchException e) {
+                    if (ch != null) {
+                        ch.disconnect();
+                        ch = null;
+                    }
+                    // the command did not start, so on a connection that died unnoticed it is safe to try once more
+                    if (attempt == 1 && discardIfBroken(s, e)) {
+                        continue;
+                    }
+                    throw new HostFailureException(name(), "cannot start command: " + e.getMessage() + ": " + shown, e);
+                }
             }
             long deadline = System.nanoTime() + timeout.toNanos();
             long sleep = 1;
@@ -256,32 +269,49 @@ public final class SshHost implements RemoteHost, AutoCloseable {
         }
     }
 
-    private ChannelExec openExec(String wire) {
-        for (int attempt = 1; ; attempt++) {
-            Session s = session();
-            try {
-                ChannelExec ch = (ChannelExec) s.openChannel("exec");
-                ch.setCommand(wire.getBytes(StandardCharsets.UTF_8));
-                return ch;
-            } catch (JSchException e) {
-                // "session is down": the connection died between the check and the call; nothing ran yet
-                if (attempt >= 2 || s.isConnected()) {
-                    throw new HostFailureException(name(), "cannot open a channel: " + e.getMessage(), e);
+    /**
+     * After a failure to open a channel: when the cause says the connection is gone, drops the session
+     * so the next call reconnects.
+     *
+     * @return whether the session was broken
+     */
+    private boolean discardIfBroken(Session s, Exception e) {
+        boolean broken = !s.isConnected();
+        for (Throwable t = e; t != null && !broken; t = t.getCause()) {
+            broken = t instanceof java.io.IOException || String.valueOf(t.getMessage()).contains("session is down");
+        }
+        if (broken) {
+            synchronized (connectLock) {
+                s.disconnect();
+                if (session == s) {
+                    session = null;
                 }
             }
         }
+        return broken;
     }
 
     /** An SFTP channel; caller must {@link #releaseSftp} it. */
     ChannelSftp openSftp() {
         acquire();
         try {
-            ChannelSftp sftp = (ChannelSftp) session().openChannel("sftp");
-            sftp.connect(endpoint.timeoutMillis());
-            return sftp;
-        } catch (JSchException e) {
-            channels.release();
-            throw new HostFailureException(name(), "cannot open an SFTP channel: " + e.getMessage(), e);
+            for (int attempt = 1; ; attempt++) {
+                Session s = session();
+                ChannelSftp sftp = null;
+                try {
+                    sftp = (ChannelSftp) s.openChannel("sftp");
+                    sftp.connect(endpoint.timeoutMillis());
+                    return sftp;
+                } catch (JSchException e) {
+                    if (sftp != null) {
+                        sftp.disconnect();
+                    }
+                    if (attempt == 1 && discardIfBroken(s, e)) {
+                        continue;
+                    }
+                    throw new HostFailureException(name(), "cannot open an SFTP channel: " + e.getMessage(), e);
+                }
+            }
         } catch (RuntimeException e) {
             channels.release();
             throw e;

@@ -1,0 +1,375 @@
+package io.kubeferry.ssh;
+
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.errors.HostFailureException;
+import io.kubeferry.errors.UnexpectedStateException;
+import io.kubeferry.host.ExecResult;
+import io.kubeferry.host.Shell;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Secret;
+import io.kubeferry.inventory.SshSettings;
+import io.kubeferry.inventory.SshSettings.HostKeyPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** SshHost against a real in-process SSH server (Apache MINA SSHD) on loopback. */
+class SshHostMinaTest {
+    @TempDir
+    Path dir;
+    MinaServer server;
+    Path knownHosts;
+    Path key;
+    Path encryptedKey;
+
+    @BeforeEach
+    void start() throws Exception {
+        key = dir.resolve("id_ecdsa");
+        encryptedKey = dir.resolve("id_ecdsa_enc");
+        keygen(key, "");
+        keygen(encryptedKey, "open sesame");
+        Path authorized = dir.resolve("authorized_keys");
+        Files.writeString(authorized, Files.readString(Path.of(key + ".pub")) + Files.readString(Path.of(encryptedKey + ".pub")));
+        server = MinaServer.start(authorized, Set.of("publickey", "password"));
+        knownHosts = dir.resolve("known_hosts");
+        Files.writeString(knownHosts, server.knownHostsLine() + "\n");
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        server.close();
+    }
+
+    static void keygen(Path file, String passphrase) throws Exception {
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", passphrase, "-C", "test",
+                "-f", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+    }
+
+    private Host keyHost(Path k, Secret passphrase) {
+        return MinaServer.host("mina", MinaServer.settings(server.port(), null, k, passphrase, null, knownHosts,
+                HostKeyPolicy.STRICT, null));
+    }
+
+    private Host passwordHost(String password) {
+        return MinaServer.host("mina", MinaServer.settings(server.port(), Secret.of(password, "test"), null, null, null,
+                knownHosts, HostKeyPolicy.STRICT, null));
+    }
+
+    @Test
+    void keyAuthRunsCommandsWithExitCodeStdoutAndStderr() {
+        try (SshHost h = SshHost.connect(keyHost(key, null))) {
+            ExecResult r = h.exec("echo out; echo err >&2; exit 3");
+            assertEquals(3, r.exitCode());
+            assertEquals("out\n", r.stdout());
+            assertEquals("err\n", r.stderr());
+            assertTrue(h.exec("true").ok());
+            assertEquals(server.fingerprint(), h.hostKeyFingerprint());
+        }
+    }
+
+    @Test
+    void encryptedKeyWithPassphrase() {
+        try (SshHost h = SshHost.connect(keyHost(encryptedKey, Secret.of("open sesame", "test")))) {
+            assertEquals("hi\n", h.exec("echo hi").stdout());
+        }
+    }
+
+    @Test
+    void wrongPassphraseIsBadInputWithoutTheSecret() {
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> SshHost.connect(keyHost(encryptedKey, Secret.of("not it", "test"))));
+        assertTrue(e.getMessage().contains("passphrase does not decrypt"), e.getMessage());
+        assertFalse(e.getMessage().contains("not it"));
+        BadInputException missing = assertThrows(BadInputException.class, () -> SshHost.connect(keyHost(encryptedKey, null)));
+        assertTrue(missing.getMessage().contains("no ssh.passphrase"), missing.getMessage());
+    }
+
+    @Test
+    void passwordAuth() {
+        try (SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
+            assertEquals("root\n", h.exec("echo $(id -un)").stdout());
+        }
+    }
+
+    @Test
+    void keyboardInteractiveAuth() throws Exception {
+        try (MinaServer ki = MinaServer.start(null, Set.of("keyboard-interactive"))) {
+            Files.writeString(knownHosts, ki.knownHostsLine() + "\n");
+            Host h = MinaServer.host("ki", MinaServer.settings(ki.port(), Secret.of(MinaServer.PASSWORD, "test"), null,
+                    null, null, knownHosts, HostKeyPolicy.STRICT, null));
+            try (SshHost s = SshHost.connect(h)) {
+                assertEquals(0, s.exec("true").exitCode());
+            }
+        }
+    }
+
+    @Test
+    void wrongPasswordIsAClearHostFailureWithoutTheSecret() {
+        long t0 = System.nanoTime();
+        HostFailureException e = assertThrows(HostFailureException.class, () -> SshHost.connect(passwordHost("hunter2")));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals("mina", e.host());
+        assertTrue(e.getMessage().startsWith("mina: authentication failed for root@127.0.0.1:" + server.port()
+                + "; check ssh.user, ssh.password / ssh.privateKeyFile"), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"));
+        assertTrue(ms < 5000, "took " + ms + " ms, timeout is 5 s");
+    }
+
+    @Test
+    void closedPortIsConnectionRefusedQuickly() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Host h = MinaServer.host("gone", MinaServer.settings(port, Secret.of("x", "test"), null, null, null, knownHosts,
+                HostKeyPolicy.STRICT, null));
+        long t0 = System.nanoTime();
+        HostFailureException e = assertThrows(HostFailureException.class, () -> SshHost.connect(h));
+        assertTrue(e.getMessage().contains("gone: cannot connect to root@127.0.0.1:" + port + ": connection refused"),
+                e.getMessage());
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
+    }
+
+    @Test
+    void silentServerTimesOutWithinTheConfiguredTimeout() throws IOException {
+        // accepts TCP but never speaks SSH
+        try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Host h = MinaServer.host("mute", new SshSettings("root", silent.getLocalPort(), Secret.of("x", "test"), null,
+                    null, SshSettings.Sudo.NONE, null, null, null, knownHosts, HostKeyPolicy.STRICT, Duration.ofSeconds(2)));
+            long t0 = System.nanoTime();
+            HostFailureException e = assertThrows(HostFailureException.class, () -> SshHost.connect(h));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(e.getMessage().contains("timed out after 2.0s"), e.getMessage());
+            assertTrue(ms >= 1900 && ms < 3500, "took " + ms + " ms");
+        }
+    }
+
+    @Test
+    void valuesFromHostsAreQuotedAndRunNothing() throws IOException {
+        Path pwned = dir.resolve("pwned");
+        String evil = "a;touch " + pwned + " $(touch " + pwned + ") `touch " + pwned + "` 'x\" && touch " + pwned;
+        try (SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
+            ExecResult r = h.exec(Shell.command("echo", evil));
+            assertEquals(evil + "\n", r.stdout());
+            ExecResult r2 = h.exec("printf '%s\\n' " + Shell.quote(evil) + " | wc -l");
+            assertEquals("1", r2.stdout().strip());
+        }
+        assertFalse(Files.exists(pwned));
+    }
+
+    @Test
+    void commandsSeeAPosixShellAndAnEmptyStdin() {
+        try (SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
+            assertEquals("it's \"quoted\"\n", h.exec("echo \"it's \\\"quoted\\\"\"").stdout());
+            // a command that reads stdin gets EOF instead of hanging
+            ExecResult r = h.exec("cat; echo done", Duration.ofSeconds(10));
+            assertEquals("done\n", r.stdout());
+        }
+    }
+
+    @Test
+    void timeoutStopsALongCommand() {
+        try (SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
+            long t0 = System.nanoTime();
+            HostFailureException e = assertThrows(HostFailureException.class,
+                    () -> h.exec("sleep 30", Duration.ofMillis(800)));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(e.getMessage().contains("timed out after 0.8s: sleep 30"), e.getMessage());
+            assertTrue(ms < 3000, "took " + ms);
+            assertTrue(h.exec("true").ok(), "the connection is still usable");
+        }
+    }
+
+    @Test
+    void manyChannelsInParallelOverOneConnection() throws Exception {
+        try (SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            try {
+                List<Future<ExecResult>> fs = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 32; i++) {
+                    int n = i;
+                    fs.add(pool.submit(() -> h.exec("sleep 0.3; echo " + n)));
+                }
+                for (int i = 0; i < 32; i++) {
+                    assertEquals(i + "\n", fs.get(i).get().stdout());
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                // 32 x 0.3 s run 8 at a time: ~1.2 s, far from 9.6 s sequentially
+                assertTrue(ms < 6000, "took " + ms);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(1, server.activeSessions());
+        }
+    }
+
+    @Test
+    void reconnectsAfterTheConnectionDied() {
+        try (SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
+            server.dropAllSessions();
+            long deadline = System.currentTimeMillis() + 5000;
+            while (h.isConnected() && System.currentTimeMillis() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals("again\n", h.exec("echo again").stdout());
+        }
+    }
+
+    // ---- host keys ----
+
+    @Test
+    void unknownHostIsRefusedByDefault() throws IOException {
+        Files.writeString(knownHosts, "");
+        HostFailureException e = assertThrows(HostFailureException.class, () -> SshHost.connect(passwordHost(MinaServer.PASSWORD)));
+        assertTrue(e.getMessage().contains("is not known"), e.getMessage());
+        assertTrue(e.getMessage().contains(server.fingerprint()), e.getMessage());
+        assertTrue(e.getMessage().contains("accept-new"), e.getMessage());
+    }
+
+    @Test
+    void acceptNewRecordsTheKeyThenStrictAcceptsIt() throws IOException {
+        Path fresh = dir.resolve("sub/known_hosts");
+        Host h = MinaServer.host("mina", MinaServer.settings(server.port(), Secret.of(MinaServer.PASSWORD, "t"), null,
+                null, null, fresh, HostKeyPolicy.ACCEPT_NEW, null));
+        try (SshHost s = SshHost.connect(h)) {
+            assertTrue(s.exec("true").ok());
+        }
+        String recorded = Files.readString(fresh);
+        assertTrue(recorded.startsWith("[127.0.0.1]:" + server.port() + " ecdsa-sha2-nistp256 "), recorded);
+        Host strict = MinaServer.host("mina", MinaServer.settings(server.port(), Secret.of(MinaServer.PASSWORD, "t"), null,
+                null, null, fresh, HostKeyPolicy.STRICT, null));
+        try (SshHost s = SshHost.connect(strict)) {
+            assertTrue(s.exec("true").ok());
+        }
+        try (SshHost s = SshHost.connect(h)) {
+            assertTrue(s.exec("true").ok());
+        }
+        assertEquals(1, Files.readAllLines(fresh).size(), "recorded once");
+    }
+
+    @Test
+    void changedHostKeyIsRefusedNamingBothFingerprints() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(256);
+        try (MinaServer impostor = MinaServer.start(null, Set.of("password"), g.generateKeyPair())) {
+            // known_hosts says the key at this address is the original server's
+            Files.writeString(knownHosts, "[127.0.0.1]:" + impostor.port() + " "
+                    + org.apache.sshd.common.config.keys.PublicKeyEntry.toString(server.hostKey.getPublic()) + "\n");
+            Host h = MinaServer.host("node1", MinaServer.settings(impostor.port(), Secret.of(MinaServer.PASSWORD, "t"),
+                    null, null, null, knownHosts, HostKeyPolicy.ACCEPT_NEW, null));
+            UnexpectedStateException e = assertThrows(UnexpectedStateException.class, () -> SshHost.connect(h));
+            String m = e.getMessage();
+            assertTrue(m.contains("node1: HOST KEY CHANGED for root@127.0.0.1:" + impostor.port()), m);
+            assertTrue(m.contains("expected " + server.fingerprint()), m);
+            assertTrue(m.contains(impostor.fingerprint()), m);
+            assertTrue(m.contains("ssh-keygen -R"), m);
+            assertEquals(0, impostor.activeSessions() > 0 ? countAuthenticated(impostor) : 0);
+        }
+    }
+
+    private static int countAuthenticated(MinaServer s) {
+        return (int) s.sshd.getActiveSessions().stream().filter(x -> x.isAuthenticated()).count();
+    }
+
+    @Test
+    void pinnedFingerprintOverridesKnownHosts() throws IOException {
+        Files.writeString(knownHosts, "");
+        Host pinned = MinaServer.host("mina", MinaServer.settings(server.port(), Secret.of(MinaServer.PASSWORD, "t"), null,
+                null, server.fingerprint(), knownHosts, HostKeyPolicy.STRICT, null));
+        try (SshHost s = SshHost.connect(pinned)) {
+            assertTrue(s.exec("true").ok());
+        }
+        Host wrong = MinaServer.host("mina", MinaServer.settings(server.port(), Secret.of(MinaServer.PASSWORD, "t"), null,
+                null, "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU", knownHosts, HostKeyPolicy.ACCEPT_NEW, null));
+        UnexpectedStateException e = assertThrows(UnexpectedStateException.class, () -> SshHost.connect(wrong));
+        assertTrue(e.getMessage().contains("pinned in ssh.hostKeyFingerprint"), e.getMessage());
+        assertTrue(e.getMessage().contains(server.fingerprint()), e.getMessage());
+        assertEquals("", Files.readString(knownHosts), "a pinned host is never recorded");
+    }
+
+    // ---- bastion ----
+
+    @Test
+    void reachesAHostThroughABastion() throws Exception {
+        try (MinaServer target = MinaServer.start(null, Set.of("password"))) {
+            Files.writeString(knownHosts, server.knownHostsLine() + "\n" + target.knownHostsLine() + "\n");
+            SshSettings.Bastion bastion = new SshSettings.Bastion("127.0.0.1", server.port(), "root",
+                    Secret.of(MinaServer.PASSWORD, "t"), null, null, null);
+            Host h = MinaServer.host("behind", MinaServer.settings(target.port(), Secret.of(MinaServer.PASSWORD, "t"), null,
+                    null, null, knownHosts, HostKeyPolicy.STRICT, bastion));
+            try (SshHost s = SshHost.connect(h)) {
+                assertEquals("via\n", s.exec("echo via").stdout());
+            }
+            assertEquals(List.of("127.0.0.1:" + target.port()), server.forwardedTo);
+        }
+    }
+
+    @Test
+    void bastionFailureNamesTheBastion() throws Exception {
+        SshSettings.Bastion bastion = new SshSettings.Bastion("127.0.0.1", server.port(), "root",
+                Secret.of("wrong", "t"), null, null, null);
+        Host h = MinaServer.host("behind", MinaServer.settings(22, Secret.of(MinaServer.PASSWORD, "t"), null,
+                null, null, knownHosts, HostKeyPolicy.STRICT, bastion));
+        HostFailureException e = assertThrows(HostFailureException.class, () -> SshHost.connect(h));
+        assertTrue(e.getMessage().contains("behind: authentication failed for root@127.0.0.1:" + server.port()
+                + "; check ssh.bastion.user"), e.getMessage());
+    }
+
+    // ---- many hosts ----
+
+    @Test
+    void connectorCollectsEveryHostsOutcome() throws IOException {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        List<Host> hosts = List.of(
+                MinaServer.host("good1", MinaServer.settings(server.port(), Secret.of(MinaServer.PASSWORD, "t"), null, null,
+                        null, knownHosts, HostKeyPolicy.STRICT, null)),
+                MinaServer.host("badpw", MinaServer.settings(server.port(), Secret.of("nope", "t"), null, null,
+                        null, knownHosts, HostKeyPolicy.STRICT, null)),
+                MinaServer.host("down", MinaServer.settings(closed, Secret.of(MinaServer.PASSWORD, "t"), null, null,
+                        null, knownHosts, HostKeyPolicy.STRICT, null)),
+                MinaServer.host("good2", MinaServer.settings(server.port(), null, key, null,
+                        null, knownHosts, HostKeyPolicy.STRICT, null)));
+        try (SshConnector c = new SshConnector(2)) {
+            Map<String, HostOutcome<SshHost>> out = c.connectAll(hosts);
+            assertEquals(List.of("good1", "badpw", "down", "good2"), List.copyOf(out.keySet()));
+            assertTrue(out.get("good1").ok());
+            assertTrue(out.get("good2").ok());
+            assertTrue(out.get("badpw").error() instanceof HostFailureException);
+            assertTrue(out.get("down").error().getMessage().contains("connection refused"));
+            String summary = SshConnector.summary(out);
+            assertTrue(summary.contains("badpw  FAILED"), summary);
+            assertTrue(summary.contains("authentication failed"), summary);
+            List<SshHost> connected = out.values().stream().filter(HostOutcome::ok).map(HostOutcome::value).toList();
+            Map<String, HostOutcome<String>> echo = c.runOnAll(connected, h -> h.exec("echo " + Shell.quote(h.name())).stdout());
+            assertEquals("good1\n", echo.get("good1").value());
+            assertEquals("good2\n", echo.get("good2").value());
+            connected.forEach(SshHost::close);
+        }
+    }
+}
