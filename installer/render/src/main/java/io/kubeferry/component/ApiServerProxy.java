@@ -7,7 +7,11 @@ import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
 import java.util.ArrayList;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The control-plane endpoint in {@link ControlPlaneEndpoint.Mode#LOCAL_PROXY} mode (no external load balancer):
@@ -53,9 +57,13 @@ public final class ApiServerProxy extends PerHostComponent {
         List<RenderedFile> files = new ArrayList<>();
         files.add(c.file(HOSTS_FRAGMENT, 0644, "apiserver-proxy/hosts.ftl", h));
         if (!h.isControlPlane()) {
-            files.add(c.file(HAPROXY_CONFIG, 0644, "apiserver-proxy/haproxy.cfg.ftl", h));
-            files.add(c.file(StaticPodComponent.MANIFESTS_DIR + "/kube-apiserver-proxy.yaml", 0600,
-                    "apiserver-proxy/kube-apiserver-proxy.yaml.ftl", h));
+            RenderedFile config = c.file(HAPROXY_CONFIG, 0644, "apiserver-proxy/haproxy.cfg.ftl", h);
+            Map<String, Object> model = c.clusterModel();
+            model.put("host", c.hostModel(h));
+            model.put("proxyConfigSha256", sha256(config.content()));
+            files.add(config);
+            files.add(RenderedFile.text(StaticPodComponent.MANIFESTS_DIR + "/kube-apiserver-proxy.yaml",
+                    c.templates().render("apiserver-proxy/kube-apiserver-proxy.yaml.ftl", model), 0600));
         }
         return files;
     }
@@ -64,7 +72,8 @@ public final class ApiServerProxy extends PerHostComponent {
     public List<String> startCommands(Host host, boolean changed) {
         // rewrite /etc/hosts in place (keeps the inode: it may be a bind mount) without our old line, plus the new one
         return List.of("grep -vF " + Shell.quote(HOSTS_MARKER) + " /etc/hosts > /etc/hosts.kubeferry-tmp; "
-                + "cat " + Shell.quote(HOSTS_FRAGMENT) + " >> /etc/hosts.kubeferry-tmp && "
+                + "grep -v '^[[:space:]]*$' " + Shell.quote(HOSTS_FRAGMENT) + " | sed " + Shell.quote("s/$/ " + HOSTS_MARKER + "/")
+                + " >> /etc/hosts.kubeferry-tmp && "
                 + "cat /etc/hosts.kubeferry-tmp > /etc/hosts && rm -f /etc/hosts.kubeferry-tmp");
     }
 
@@ -73,5 +82,13 @@ public final class ApiServerProxy extends PerHostComponent {
         return List.of("if grep -qF " + Shell.quote(HOSTS_MARKER) + " /etc/hosts; then grep -vF "
                 + Shell.quote(HOSTS_MARKER) + " /etc/hosts > /etc/hosts.kubeferry-tmp; "
                 + "cat /etc/hosts.kubeferry-tmp > /etc/hosts && rm -f /etc/hosts.kubeferry-tmp; fi");
+    }
+
+    private static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -36,9 +36,12 @@ public record RenderedCluster(List<Rendered> components, List<String> hosts, Map
         notes = List.copyOf(notes);
         for (String h : hosts) {
             Set<String> seen = new LinkedHashSet<>();
-            for (RenderedFile f : filesFor(h)) {
+            List<RenderedFile> all = new ArrayList<>();
+            components.forEach(r -> all.addAll(r.output().filesFor(h)));
+            all.addAll(extraFiles.getOrDefault(h, List.of()));
+            for (RenderedFile f : all) {
                 if (!seen.add(f.path())) {
-                    throw new IllegalStateException("two components render " + f.path() + " for " + h);
+                    throw new IllegalStateException("two sources render " + f.path() + " for " + h);
                 }
             }
         }

@@ -57,7 +57,7 @@ public final class TemplateEngine {
 
     /**
      * Renders {@code name} (e.g. {@code kubelet/config.yaml.ftl}) with the model. The helper {@code q} (YAML
-     * scalar quoting) is added to every model.
+     * scalar quoting) and {@code tq} (TOML string) are added to every model.
      *
      * @throws BadInputException naming the template, line and missing name when the template is wrong
      */
@@ -76,6 +76,7 @@ public final class TemplateEngine {
         }
         Map<String, Object> root = new HashMap<>(model);
         root.put("q", new YamlScalarMethod());
+        root.put("tq", new TomlStringMethod());
         StringWriter out = new StringWriter();
         try {
             template.process(root, out);

@@ -16,8 +16,14 @@ import java.util.regex.Pattern;
  */
 final class YamlScalarMethod implements TemplateMethodModelEx {
     private static final Pattern PLAIN_SAFE = Pattern.compile("[A-Za-z0-9_./=+-][A-Za-z0-9_./=+,:@*\\[\\]-]*");
-    private static final Pattern LOOKS_TYPED = Pattern.compile(
-            "(?i)(true|false|yes|no|on|off|y|n|null|~|[-+]?[0-9][0-9_.:eE+-]*|[-+]?\\.(inf|nan)|0x[0-9a-f]+|0o[0-7]+)");
+    /** YAML 1.1 / 1.2 scalars that a parser would not read as a string: booleans, null, numbers, sexagesimals. */
+    private static final Pattern LOOKS_TYPED = Pattern.compile("(?i)("
+            + "true|false|yes|no|on|off|y|n|null|~"
+            + "|[-+]?(0|[1-9][0-9_]*)"
+            + "|[-+]?0[0-7_]+|0o[0-7]+|0x[0-9a-f_]+|0b[01_]+"
+            + "|[-+]?([0-9][0-9_]*)?\\.[0-9_]*([e][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[e][-+]?[0-9]+"
+            + "|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+(\\.[0-9_]*)?"
+            + "|[-+]?\\.(inf|nan))");
 
     @Override
     public Object exec(@SuppressWarnings("rawtypes") List args) throws TemplateModelException {

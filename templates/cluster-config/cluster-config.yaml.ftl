@@ -1,0 +1,67 @@
+<#-- kubeadm's upload-config (reference 5.1): kubeadm-config and kubelet-config, so a later `kubeadm join`
+     and kubeadm-aware tools find what they expect. -->
+<#macro argList args indent>
+<#if args?has_content>
+<#list args?keys?sort as k>
+${indent}- name: ${q(k)}
+${indent}  value: ${q(args[k])}
+</#list>
+<#else>
+${indent}[]
+</#if>
+</#macro>
+<#assign kubeletConfig><#include "/kubelet/config.yaml.ftl"></#assign>
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: kubeadm-config
+  namespace: kube-system
+data:
+  ClusterConfiguration: |
+    apiVersion: kubeadm.k8s.io/v1beta4
+    kind: ClusterConfiguration
+    apiServer:
+<#if cluster.certSans?has_content>
+      certSANs:
+<#list cluster.certSans as san>
+      - ${q(san)}
+</#list>
+</#if>
+      extraArgs:
+<@argList extraArgs["kube-apiserver"] "      "/>
+    caCertificateValidityPeriod: ${cluster.caValidity}
+    certificateValidityPeriod: ${cluster.certValidity}
+    certificatesDir: /etc/kubernetes/pki
+    clusterName: ${q(cluster.name)}
+    controlPlaneEndpoint: ${q(cluster.endpoint.hostPort)}
+    controllerManager:
+      extraArgs:
+<@argList extraArgs["kube-controller-manager"] "      "/>
+    dns: {}
+    encryptionAlgorithm: ${cluster.keyAlgorithm}
+    etcd:
+      local:
+        dataDir: /var/lib/etcd
+        extraArgs:
+<@argList extraArgs["etcd"] "        "/>
+    imageRepository: ${q(cluster.imageRepository)}
+    kubernetesVersion: ${cluster.versionTag}
+    networking:
+      dnsDomain: ${q(cluster.dnsDomain)}
+<#if cluster.hasPodSubnet>
+      podSubnet: ${q(cluster.podSubnet)}
+</#if>
+      serviceSubnet: ${q(cluster.serviceSubnet)}
+    proxy: {}
+    scheduler:
+      extraArgs:
+<@argList extraArgs["kube-scheduler"] "      "/>
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: kubelet-config
+  namespace: kube-system
+data:
+  kubelet: |
+    ${kubeletConfig?trim?replace("\n", "\n    ")}

@@ -1,0 +1,4 @@
+# Rendered by Kubeferry.
+runtime-endpoint: ${q(settings.criSocket)}
+image-endpoint: ${q(settings.criSocket)}
+timeout: 10
