@@ -397,10 +397,10 @@ public final class PkiService {
             } else {
                 for (Finding f : findings) {
                     if (f.invalid()) {
-                        errors.add(Problem.error(main.toString(), f.reason() + "; replace it with one signed by "
+                        errors.add(Problem.error(main.toString(), label + ": " + f.reason() + "; replace it with one signed by "
                                 + layout.caCert(ca.kind)));
                     } else {
-                        warnings.add(Problem.warning(main.toString(), f.reason()));
+                        warnings.add(Problem.warning(main.toString(), label + ": " + f.reason()));
                     }
                 }
             }

@@ -1,0 +1,191 @@
+package io.kubeferry.pki;
+
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Inventory;
+import io.kubeferry.inventory.KeyAlgorithm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class IdempotenceTest {
+    @TempDir
+    Path dir;
+
+    private static Path pki(Inventory inv) {
+        return inv.stateDir().resolve("pki");
+    }
+
+    @Test
+    void generatingTwiceChangesNoFile() {
+        Inventory inv = TestClusters.inventory(dir, 3, 2, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        service.generate(inv);
+        Map<String, byte[]> first = TestClusters.snapshot(pki(inv));
+        PkiReport second = service.generate(inv);
+        assertEquals(List.of(), TestClusters.diff(first, TestClusters.snapshot(pki(inv))));
+        assertFalse(second.changedAnything(), second.entries().toString());
+        assertEquals(30, second.with(PkiReport.Action.KEPT).size());
+    }
+
+    @Test
+    void addingAnApiserverAddressRegeneratesOnlyTheApiserverCertificates() {
+        Inventory inv = TestClusters.inventory(dir, 3, 2, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        service.generate(inv);
+        Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
+
+        PkiReport r = service.generate(TestClusters.withSans(inv, List.of("10.250.0.100", "api.example.com")));
+        List<String> changed = TestClusters.diff(before, TestClusters.snapshot(pki(inv)));
+        assertEquals(List.of("hosts/cp1/apiserver.crt", "hosts/cp1/apiserver.key", "hosts/cp2/apiserver.crt",
+                "hosts/cp2/apiserver.key", "hosts/cp3/apiserver.crt", "hosts/cp3/apiserver.key"), changed);
+        List<PkiReport.Entry> regenerated = r.with(PkiReport.Action.REGENERATED);
+        assertEquals(3, regenerated.size());
+        for (PkiReport.Entry e : regenerated) {
+            assertEquals("apiserver", e.name());
+            assertTrue(e.reason().contains("IP:10.250.0.100") && e.reason().contains("DNS:api.example.com"), e.reason());
+        }
+        OpensslCert c = OpensslCert.read(pki(inv).resolve("hosts/cp2/apiserver.crt"));
+        assertTrue(c.sans().contains("IP Address:10.250.0.100"), c.sans().toString());
+    }
+
+    @Test
+    void aNewPublicAddressOnOneControlPlaneRegeneratesOnlyItsApiserverCertificate() {
+        Inventory inv = TestClusters.inventory(dir, 3, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        service.generate(inv);
+        Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
+        List<Host> hosts = new ArrayList<>(inv.hosts());
+        Host cp2 = hosts.get(1);
+        hosts.set(1, new Host(cp2.name(), "198.51.100.2", cp2.internalAddress(), null, cp2.roles(), Map.of(), List.of()));
+        service.generate(TestClusters.withHosts(inv, hosts));
+        assertEquals(List.of("hosts/cp2/apiserver.crt", "hosts/cp2/apiserver.key"),
+                TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+    }
+
+    @Test
+    void addingAWorkerCreatesOnlyItsKubeconfig() {
+        Inventory inv = TestClusters.inventory(dir, 1, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        service.generate(inv);
+        Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
+        List<Host> hosts = new ArrayList<>(inv.hosts());
+        hosts.add(TestClusters.worker("w9", "10.250.0.99"));
+        PkiReport r = service.generate(TestClusters.withHosts(inv, hosts));
+        assertEquals(List.of("hosts/w9/kubelet.conf"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+        assertEquals(1, r.with(PkiReport.Action.CREATED).size());
+    }
+
+    @Test
+    void changingTheEndpointRewritesKubeconfigsThatUseIt() {
+        Inventory inv = TestClusters.inventory(dir, 1, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        service.generate(inv);
+        Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
+        var c = inv.cluster();
+        Inventory moved = TestClusters.withCluster(inv, TestClusters.cluster("1.34.1",
+                new io.kubeferry.inventory.ControlPlaneEndpoint("10.250.0.200", 6443,
+                        io.kubeferry.inventory.ControlPlaneEndpoint.Mode.EXTERNAL), c.certificates()));
+        service.generate(moved);
+        // the apiserver SANs and the kubeconfigs that leave the control plane; not the local ones
+        assertEquals(List.of("admin.conf", "hosts/cp1/apiserver.crt", "hosts/cp1/apiserver.key",
+                "hosts/w1/kubelet.conf", "super-admin.conf"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+    }
+
+    @Test
+    void nearExpiryRegeneratesLeavesButNeverTheCas() {
+        Inventory inv = TestClusters.inventory(dir, 1, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        Instant t0 = Instant.now();
+        new PkiService(Clock.fixed(t0, ZoneOffset.UTC)).generate(inv);
+        Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
+
+        // 300 days later: more than 30 days left, nothing happens
+        PkiReport quiet = new PkiService(Clock.fixed(t0.plus(Duration.ofDays(300)), ZoneOffset.UTC)).generate(inv);
+        assertFalse(quiet.changedAnything());
+        // 350 days later: 15 days left, every leaf and kubeconfig renewed; CAs and sa kept
+        PkiReport late = new PkiService(Clock.fixed(t0.plus(Duration.ofDays(350)), ZoneOffset.UTC)).generate(inv);
+        List<String> changed = TestClusters.diff(before, TestClusters.snapshot(pki(inv)));
+        for (String keep : List.of("ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "etcd/ca.crt",
+                "etcd/ca.key", "sa.key", "sa.pub")) {
+            assertFalse(changed.contains(keep), keep + " changed");
+        }
+        assertEquals(TestClusters.snapshot(pki(inv)).size() - 8, changed.size(), changed.toString());
+        assertTrue(late.with(PkiReport.Action.REGENERATED).stream().allMatch(e -> e.reason().contains("expires on")));
+        OpensslCert c = OpensslCert.read(pki(inv).resolve("hosts/cp1/apiserver.crt"));
+        assertEquals(t0.plus(Duration.ofDays(350)).plus(Duration.ofHours(8760)).getEpochSecond(), c.notAfter().getEpochSecond());
+    }
+
+    @Test
+    void changingTheKeyAlgorithmRegeneratesLeavesAndKeepsTheCas() {
+        Inventory inv = TestClusters.inventory(dir, 1, 0, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        service.generate(inv);
+        Inventory rsa = TestClusters.withCluster(inv, TestClusters.cluster("1.34.1", inv.cluster().controlPlaneEndpoint(),
+                TestClusters.certs(KeyAlgorithm.RSA_2048, List.of())));
+        PkiReport r = service.generate(rsa);
+        assertEquals(PkiReport.Action.KEPT, r.entries().stream().filter(e -> e.name().equals("ca")).findFirst().orElseThrow().action());
+        assertEquals("rsaEncryption", OpensslCert.read(pki(inv).resolve("hosts/cp1/apiserver.crt")).keyAlgorithm());
+        assertEquals("id-ecPublicKey", OpensslCert.read(pki(inv).resolve("ca.crt")).keyAlgorithm());
+        assertEquals(0, Cmd.run("openssl", "verify", "-CAfile", pki(inv).resolve("ca.crt").toString(),
+                pki(inv).resolve("hosts/cp1/apiserver.crt").toString()).exitCode());
+    }
+
+    @Test
+    void renewOneNameReSignsOnlyThose() {
+        Inventory inv = TestClusters.inventory(dir, 2, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        service.generate(inv);
+        Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
+        PkiReport r = service.renew(inv, "etcd-server");
+        assertEquals(List.of("hosts/cp1/etcd/server.crt", "hosts/cp1/etcd/server.key", "hosts/cp2/etcd/server.crt",
+                "hosts/cp2/etcd/server.key"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+        assertEquals(2, r.with(PkiReport.Action.RENEWED).size());
+        assertEquals(4, r.changedFiles().size());
+        // which hosts receive the renewed files: the CLI matches PkiFile.source against changedFiles
+        List<String> hostsToPush = inv.hosts().stream()
+                .filter(h -> service.filesFor(inv, h).stream().anyMatch(f -> r.changedFiles().contains(f.source())))
+                .map(Host::name).toList();
+        assertEquals(List.of("cp1", "cp2"), hostsToPush);
+        assertEquals(0, Cmd.run("openssl", "verify", "-CAfile", pki(inv).resolve("etcd/ca.crt").toString(),
+                pki(inv).resolve("hosts/cp1/etcd/server.crt").toString()).exitCode());
+    }
+
+    @Test
+    void renewAllReSignsEveryLeafAndKeepsCasAndSa() {
+        Inventory inv = TestClusters.inventory(dir, 1, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        service.generate(inv);
+        Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
+        service.renew(inv, "all");
+        List<String> changed = TestClusters.diff(before, TestClusters.snapshot(pki(inv)));
+        assertEquals(before.size() - 8, changed.size());
+        assertTrue(changed.stream().noneMatch(f -> f.endsWith("ca.crt") || f.endsWith("ca.key") || f.startsWith("sa.")));
+        // and a generate afterwards keeps all of it
+        assertFalse(service.generate(inv).changedAnything());
+    }
+
+    @Test
+    void renewRejectsUnknownNamesAndAMissingPki() {
+        Inventory inv = TestClusters.inventory(dir, 1, 0, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        BadInputException none = assertThrows(BadInputException.class, () -> service.renew(inv, "apiserver"));
+        assertTrue(none.getMessage().contains("certs generate"), none.getMessage());
+        service.generate(inv);
+        BadInputException unknown = assertThrows(BadInputException.class, () -> service.renew(inv, "apiservr"));
+        assertTrue(unknown.getMessage().contains("apiserver-etcd-client") && unknown.getMessage().contains("kubelet.conf"),
+                unknown.getMessage());
+    }
+}
