@@ -1,0 +1,183 @@
+package io.kubeferry.builder.cli;
+
+import io.kubeferry.builder.fetch.ContentCache;
+import io.kubeferry.builder.fetch.Downloader;
+import io.kubeferry.builder.pack.BundleBuilder;
+import io.kubeferry.builder.pack.BundlePacker;
+import io.kubeferry.builder.pack.JavaRuntimeLinker;
+import io.kubeferry.builder.registry.RegistryClient;
+import io.kubeferry.builder.registry.RegistryCredentials;
+import io.kubeferry.builder.spec.BundleSpec;
+import io.kubeferry.builder.spec.SpecReader;
+import io.kubeferry.bundle.BundleFormatException;
+import io.kubeferry.bundle.BundleVerifier;
+import io.kubeferry.bundle.VerificationReport;
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.errors.ExitCode;
+import io.kubeferry.errors.KubeferryException;
+import io.kubeferry.errors.Problem;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code bundle-builder build|verify}. Thin: parse, call the service, map failures to exit codes
+ * (0 ok, 1 a download or registry failed, 2 bad input, 3 unexpected state such as a checksum mismatch or a
+ * damaged bundle, 4 a bug).
+ */
+@Command(name = "bundle-builder", mixinStandardHelpOptions = true, version = "bundle-builder 0.1.0",
+        description = "Builds and checks Kubeferry offline bundles.",
+        subcommands = {BundleBuilderCli.Build.class, BundleBuilderCli.Verify.class})
+public final class BundleBuilderCli implements Callable<Integer> {
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs a command line and returns the exit code (tests call this). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new BundleBuilderCli());
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            err.println("error: " + message(e));
+            if (exitCode(e) == ExitCode.INTERNAL.code()) {
+                e.printStackTrace(err);
+            }
+            return exitCode(e);
+        });
+        cl.setExitCodeExceptionMapper(BundleBuilderCli::exitCode);
+        return cl.execute(args);
+    }
+
+    static int exitCode(Throwable e) {
+        if (e instanceof CommandLine.ParameterException) {
+            return ExitCode.BAD_INPUT.code();
+        }
+        if (e instanceof KubeferryException k) {
+            return k.exitCode().code();
+        }
+        if (e instanceof BundleFormatException) {
+            return ExitCode.BAD_INPUT.code();
+        }
+        if (e instanceof IOException || e instanceof UncheckedIOException) {
+            return ExitCode.HOST_FAILURE.code();
+        }
+        return ExitCode.INTERNAL.code();
+    }
+
+    static String message(Throwable e) {
+        if (e instanceof BadInputException b) {
+            return b.problems().size() + " problem(s):" + b.problems().stream().map(Problem::format)
+                    .collect(Collectors.joining(System.lineSeparator() + "  ", System.lineSeparator() + "  ", ""));
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    @Override
+    public Integer call() {
+        new CommandLine(this).usage(System.err);
+        return ExitCode.BAD_INPUT.code();
+    }
+
+    @Command(name = "build", description = "Build a bundle from a bundle spec.")
+    static final class Build implements Callable<Integer> {
+        @Option(names = {"-f", "--spec"}, required = true, description = "bundle spec YAML (e.g. bundle-builder/specs/kubernetes-1.34.yaml)")
+        Path spec;
+        @Option(names = {"-o", "--output"}, description = "output archive (default: <bundle name>.tar.gz)")
+        Path output;
+        @Option(names = "--installer-jar", description = "installer jar to include (installer/cli/target/installer.jar)")
+        Path installerJar;
+        @Option(names = "--templates", description = "templates directory to include (default: ./templates if present)")
+        Path templates;
+        @Option(names = "--inventory-example", description = "example inventory (default: ./inventory.example.yaml if present)")
+        Path inventoryExample;
+        @Option(names = "--no-runtime", description = "leave out the jlink'd Java runtime")
+        boolean noRuntime;
+        @Option(names = "--jdk", description = "JDK with jmods for the target architecture (default: the running one)")
+        Path jdk;
+        @Option(names = "--cache", description = "download cache (default: $KUBEFERRY_CACHE or ~/.cache/kubeferry)")
+        Path cache;
+        @Option(names = "--parallel", defaultValue = "4", description = "concurrent downloads (default: ${DEFAULT-VALUE})")
+        int parallel;
+        @Option(names = "--threads", description = "compression threads (default: number of cores)")
+        Integer threads;
+        @Option(names = "--level", defaultValue = "6", description = "gzip level for compressible data (default: ${DEFAULT-VALUE})")
+        int level;
+        @Option(names = "--recompress-layers", description = "deflate already-compressed layers again instead of storing them")
+        boolean recompress;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream log = System.err;
+            BundleSpec bundleSpec = new SpecReader().read(spec);
+            ContentCache contentCache = new ContentCache(cache != null ? cache : ContentCache.defaultLocation());
+            Downloader downloader = new Downloader(Downloader.defaultClient(), contentCache, new ConsoleProgress(log), 5,
+                    Duration.ofMillis(500));
+            RegistryCredentials creds = credentials(bundleSpec);
+            Set<String> plain = bundleSpec.registries().stream().filter(BundleSpec.RegistrySettings::plainHttp)
+                    .map(BundleSpec.RegistrySettings::host).collect(Collectors.toSet());
+            RegistryClient registry = new RegistryClient(RegistryClient.defaultClient(), downloader, creds, plain::contains);
+            BundlePacker.Options defaults = BundlePacker.Options.defaults();
+            BundlePacker packer = new BundlePacker(new BundlePacker.Options(threads != null ? threads : defaults.threads(),
+                    defaults.chunkSize(), level, !recompress));
+            Path templatesDir = templates != null ? templates : existing(Path.of("templates"));
+            Path example = inventoryExample != null ? inventoryExample : existing(Path.of("inventory.example.yaml"));
+            Path jdkHome = noRuntime ? null : jdk != null ? jdk : JavaRuntimeLinker.currentJdk();
+            if (installerJar == null) {
+                log.println("warning: no --installer-jar: the bundle will not contain the installer");
+            }
+            Path out = output != null ? output : Path.of(BundleBuilder.bundleName(bundleSpec) + ".tar.gz");
+            BundleBuilder.Result r = new BundleBuilder(downloader, registry, packer, log).build(bundleSpec,
+                    new BundleBuilder.Inputs(installerJar, templatesDir, example, jdkHome, parallel), out);
+            System.out.printf("built %s: %d files, %d images, %.1f MB in %.1f s%n", r.output(), r.manifest().files().size(),
+                    r.manifest().images().size(), r.bytes() / 1e6, r.elapsed().toMillis() / 1000.0);
+            return 0;
+        }
+
+        private static Path existing(Path p) {
+            return Files.exists(p) ? p : null;
+        }
+
+        private static RegistryCredentials credentials(BundleSpec spec) throws IOException {
+            RegistryCredentials c = new RegistryCredentials();
+            for (BundleSpec.RegistrySettings r : spec.registries()) {
+                if (r.username() != null && r.password() != null) {
+                    c.put(r.host(), new RegistryCredentials.Login(r.username(), r.password()));
+                }
+            }
+            c.addDockerConfig(RegistryCredentials.dockerConfigPath());
+            return c;
+        }
+    }
+
+    @Command(name = "verify", description = "Check a bundle (archive or extracted directory) against its bundle.yaml.")
+    static final class Verify implements Callable<Integer> {
+        @Parameters(index = "0", description = "bundle .tar.gz or extracted bundle directory")
+        Path bundle;
+
+        @Override
+        public Integer call() {
+            if (!Files.exists(bundle)) {
+                throw new BadInputException(bundle.toString(), "no such file or directory");
+            }
+            VerificationReport report = new BundleVerifier().verify(bundle);
+            if (report.ok()) {
+                System.out.println(report.format());
+                return 0;
+            }
+            System.err.println(report.format());
+            return ExitCode.UNEXPECTED_STATE.code();
+        }
+    }
+}

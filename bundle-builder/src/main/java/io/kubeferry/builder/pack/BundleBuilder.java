@@ -1,0 +1,304 @@
+package io.kubeferry.builder.pack;
+
+import io.kubeferry.builder.fetch.ChecksumFile;
+import io.kubeferry.builder.fetch.Downloader;
+import io.kubeferry.builder.registry.Descriptor;
+import io.kubeferry.builder.registry.ImageReference;
+import io.kubeferry.builder.registry.Platform;
+import io.kubeferry.builder.registry.RegistryClient;
+import io.kubeferry.builder.registry.RegistryException;
+import io.kubeferry.builder.registry.ResolvedImage;
+import io.kubeferry.builder.spec.BundleSpec;
+import io.kubeferry.builder.spec.SpecReader;
+import io.kubeferry.builder.spec.Templates;
+import io.kubeferry.bundle.BundleManifest;
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.errors.Problem;
+import io.kubeferry.errors.UnexpectedStateException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * Turns a {@link BundleSpec} into a bundle archive: downloads binaries and pulls images (in parallel, through the
+ * cache), links the Java runtime, adds the installer, templates and docs, and packs it all with {@link BundlePacker}.
+ */
+public final class BundleBuilder {
+    public static final String IMAGE_ARCHIVE = "images/images.tar";
+
+    /**
+     * Local inputs of a build.
+     *
+     * @param installerJar     the shaded installer jar, or null to leave it out (a bundle for testing only)
+     * @param templatesDir     the repository's templates/ folder, or null
+     * @param inventoryExample inventory.example.yaml, or null
+     * @param jdkHome          JDK with jmods for the runtime, or null for no runtime
+     * @param parallelism      concurrent downloads
+     */
+    public record Inputs(Path installerJar, Path templatesDir, Path inventoryExample, Path jdkHome, int parallelism) {
+    }
+
+    /** What was built. */
+    public record Result(BundleManifest manifest, Path output, long bytes, Duration elapsed) {
+    }
+
+    private final Downloader downloader;
+    private final RegistryClient registry;
+    private final BundlePacker packer;
+    private final PrintStream log;
+
+    public BundleBuilder(Downloader downloader, RegistryClient registry, BundlePacker packer, PrintStream log) {
+        this.downloader = downloader;
+        this.registry = registry;
+        this.packer = packer;
+        this.log = log;
+    }
+
+    /** The default bundle name: kubeferry-1.34.1-linux-amd64. */
+    public static String bundleName(BundleSpec spec) {
+        return "kubeferry-" + spec.kubernetesVersion() + "-linux-" + String.join("-", spec.architectures());
+    }
+
+    public Result build(BundleSpec spec, Inputs in, Path output) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        List<BundlePacker.Entry> entries = new ArrayList<>();
+        Map<String, String> versions = new TreeMap<>();
+        versions.put("kubernetes", spec.kubernetesVersion());
+
+        log.println("resolving " + spec.binaries().size() * spec.architectures().size() + " files and "
+                + spec.images().size() + " images");
+        List<Downloader.Request> requests = new ArrayList<>();
+        List<String> paths = new ArrayList<>();
+        List<Callable<Downloader.Request>> resolveBinaries = new ArrayList<>();
+        for (String arch : spec.architectures()) {
+            for (BundleSpec.BinarySpec b : spec.binaries()) {
+                Map<String, String> vars = SpecReader.variables(spec.kubernetesVersion(), spec.versions(), b, arch);
+                String url = Templates.expand(b.url(), vars);
+                vars.put("url", url);
+                String file = b.file() != null ? Templates.expand(b.file(), vars) : lastSegment(url);
+                if (vars.containsKey("version")) {
+                    versions.put(b.name(), vars.get("version"));
+                }
+                String path = "bin/" + arch + "/" + file;
+                paths.add(path);
+                resolveBinaries.add(() -> new Downloader.Request(path, URI.create(spec.mirrored(url)),
+                        expectedSha256(spec, b, arch, vars, url, path)));
+            }
+        }
+        requests.addAll(runAll(resolveBinaries, in.parallelism()));
+        List<Path> fetched = downloader.fetchAll(requests, in.parallelism());
+        for (int i = 0; i < paths.size(); i++) {
+            String p = paths.get(i);
+            entries.add(new BundlePacker.Entry(p, 0755, new BundlePacker.FileContent(fetched.get(i)), !isCompressedName(p)));
+        }
+
+        List<ResolvedImage> images = pullImages(spec, in.parallelism());
+
+        for (BundleSpec.ExtraFile f : spec.files()) {
+            Path src = f.source() != null ? f.source()
+                    : downloader.fetch(new Downloader.Request(f.path(), URI.create(spec.mirrored(f.url())), f.sha256()));
+            entries.add(new BundlePacker.Entry(f.path(), Files.isExecutable(src) ? 0755 : 0644,
+                    new BundlePacker.FileContent(src), !isCompressedName(f.path())));
+        }
+        if (in.installerJar() != null) {
+            requireFile(in.installerJar(), "--installer-jar");
+            entries.add(new BundlePacker.Entry("installer.jar", 0644, new BundlePacker.FileContent(in.installerJar()), false));
+        }
+        if (in.jdkHome() != null) {
+            checkRuntimeArch(spec, in.jdkHome());
+            log.println("linking the Java runtime from " + in.jdkHome());
+            Path runtime = new JavaRuntimeLinker(in.jdkHome(), downloader.cache().root()).link(in.installerJar());
+            addTree(runtime, "runtime", entries);
+        }
+        if (in.templatesDir() != null) {
+            addTree(in.templatesDir(), "templates", entries);
+        }
+        if (in.inventoryExample() != null) {
+            requireFile(in.inventoryExample(), "--inventory-example");
+            entries.add(new BundlePacker.Entry("inventory.example.yaml", 0644, new BundlePacker.FileContent(in.inventoryExample()), true));
+        }
+        entries.add(new BundlePacker.Entry("install", 0755, new BundlePacker.BytesContent(resource("install.sh")), true));
+        List<BundleManifest.ImageEntry> imageEntries = new ArrayList<>();
+        for (ResolvedImage i : images) {
+            imageEntries.add(new BundleManifest.ImageEntry(i.name().canonical(), i.top().digest(), i.top().mediaType(),
+                    i.source().toString(), i.manifests().stream().map(m -> m.platform().toString()).toList()));
+        }
+        imageEntries.sort(java.util.Comparator.comparing(BundleManifest.ImageEntry::name));
+        String name = bundleName(spec);
+        entries.add(new BundlePacker.Entry("README.md", 0644,
+                new BundlePacker.BytesContent(readme(name, versions, imageEntries)), true));
+        String imageArchive = null;
+        if (!images.isEmpty()) {
+            OciArchive oci = new OciArchive(images, registry::cached);
+            imageArchive = IMAGE_ARCHIVE;
+            entries.add(new BundlePacker.Entry(IMAGE_ARCHIVE, 0644, new BundlePacker.OciContent(oci), true));
+            log.println("images: " + images.size() + " images, " + oci.blobs().size() + " distinct blobs");
+        }
+        log.println("packing " + output);
+        BundleManifest manifest = packer.pack(new BundlePacker.ManifestHeader(name, spec.kubernetesVersion(),
+                spec.architectures(), versions, imageArchive, imageEntries), entries, output);
+        return new Result(manifest, output, Files.size(output), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private String expectedSha256(BundleSpec spec, BundleSpec.BinarySpec b, String arch, Map<String, String> vars,
+                                  String url, String path) {
+        String pinned = b.sha256().get(arch);
+        if (pinned != null) {
+            return pinned;
+        }
+        String shaUrl = spec.mirrored(Templates.expand(b.sha256Url(), vars));
+        String text = downloader.fetchText(URI.create(shaUrl), path + " checksum");
+        return ChecksumFile.digestFor(text, lastSegment(url)).orElseThrow(() -> new UnexpectedStateException(
+                "checksum file " + shaUrl + " has no sha256 for " + lastSegment(url) + " (needed for " + path
+                        + "); pin it with 'sha256: {" + arch + ": <hex>}' in " + b.where()));
+    }
+
+    private List<ResolvedImage> pullImages(BundleSpec spec, int parallelism) throws InterruptedException {
+        List<Platform> platforms = spec.architectures().stream().map(Platform::linux).toList();
+        List<Callable<ResolvedImage>> tasks = new ArrayList<>();
+        for (BundleSpec.ImageSpec i : spec.images()) {
+            ImageReference name = ImageReference.parse(i.reference());
+            String mirrored = spec.mirrored(name.name());
+            ImageReference source = ImageReference.parse(mirrored + (name.tag() != null ? ":" + name.tag() : "")
+                    + (name.digest() != null ? "@" + name.digest() : ""));
+            tasks.add(() -> {
+                try {
+                    return registry.resolve(name, source, platforms);
+                } catch (RegistryException e) {
+                    if (e.notFound()) {
+                        throw new BadInputException(List.of(Problem.error(i.where(), e.getMessage())));
+                    }
+                    throw e;
+                }
+            });
+        }
+        List<ResolvedImage> images = runAll(tasks, parallelism);
+        Map<String, Callable<Path>> blobs = new LinkedHashMap<>();
+        for (ResolvedImage i : images) {
+            for (ResolvedImage.PlatformManifest m : i.manifests()) {
+                for (Descriptor l : m.layers()) {
+                    blobs.putIfAbsent(l.digest(), () -> registry.fetchBlob(i.source(), l));
+                }
+            }
+        }
+        runAll(new ArrayList<>(blobs.values()), parallelism);
+        return images;
+    }
+
+    /** Runs tasks on a small pool; rethrows the first failure (in task order) once all are done. */
+    static <T> List<T> runAll(List<Callable<T>> tasks, int parallelism) throws InterruptedException {
+        if (tasks.isEmpty()) {
+            return List.of();
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, tasks.size())));
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            for (Callable<T> t : tasks) {
+                futures.add(pool.submit(t));
+            }
+            List<T> out = new ArrayList<>();
+            RuntimeException first = null;
+            for (Future<T> f : futures) {
+                try {
+                    out.add(f.get());
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause() instanceof RuntimeException re ? re
+                                : e.getCause() instanceof IOException io ? new UncheckedIOException(io)
+                                : new IllegalStateException(e.getCause());
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void checkRuntimeArch(BundleSpec spec, Path jdkHome) throws IOException {
+        String release = Files.isRegularFile(jdkHome.resolve("release")) ? Files.readString(jdkHome.resolve("release")) : "";
+        String jdkArch = release.contains("OS_ARCH=\"aarch64\"") ? "arm64" : release.contains("OS_ARCH=\"x86_64\"")
+                || release.contains("OS_ARCH=\"amd64\"") ? "amd64" : null;
+        if (spec.architectures().size() != 1 || (jdkArch != null && !jdkArch.equals(spec.architectures().get(0)))) {
+            throw new BadInputException("--jdk " + jdkHome, "the Java runtime is linked for one architecture (this JDK is "
+                    + jdkArch + ", the bundle wants " + spec.architectures() + "); name a JDK for the target with --jdk, "
+                    + "or use --no-runtime");
+        }
+    }
+
+    private static void addTree(Path dir, String prefix, List<BundlePacker.Entry> entries) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new BadInputException(dir.toString(), "not a directory");
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
+                String rel = dir.relativize(p).toString().replace('\\', '/');
+                entries.add(new BundlePacker.Entry(prefix + "/" + rel, Files.isExecutable(p) ? 0755 : 0644,
+                        new BundlePacker.FileContent(p), !isCompressedName(rel)));
+            }
+        }
+    }
+
+    private static void requireFile(Path p, String flag) {
+        if (!Files.isRegularFile(p)) {
+            throw new BadInputException(flag, p + " does not exist");
+        }
+    }
+
+    static boolean isCompressedName(String path) {
+        return path.matches(".*\\.(gz|tgz|zst|xz|bz2|zip|jar)$");
+    }
+
+    static String lastSegment(String url) {
+        String u = url.replaceFirst("[?#].*$", "");
+        return u.substring(u.lastIndexOf('/') + 1);
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = BundleBuilder.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " missing from the builder jar");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    private static byte[] readme(String name, Map<String, String> versions, List<BundleManifest.ImageEntry> images) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# ").append(name).append("\n\n")
+                .append("An offline Kubernetes bundle made by Kubeferry's bundle-builder.\n\n")
+                .append("1. Copy this directory to a machine that reaches your hosts over SSH.\n")
+                .append("2. Copy `inventory.example.yaml` to `inventory.yaml` and describe your hosts.\n")
+                .append("3. Run `./install` (it first checks every file against `bundle.yaml`; `./install verify` only checks).\n\n")
+                .append("Contents: `bin/<arch>/` binaries, `images/images.tar` (all images, one OCI layout for "
+                        + "`ctr -n k8s.io images import`), `templates/`, `installer.jar`, `runtime/` (Java), `bundle.yaml` "
+                        + "(every file with size and sha256, every image with its digest).\n\n")
+                .append("## Versions\n\n");
+        versions.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
+        sb.append("\n## Images\n\n");
+        for (BundleManifest.ImageEntry i : images) {
+            sb.append("- ").append(i.name()).append(" (").append(i.digest()).append(")\n");
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}
