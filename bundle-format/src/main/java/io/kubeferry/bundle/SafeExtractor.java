@@ -48,7 +48,7 @@ public final class SafeExtractor {
                 Files.createDirectories(dest.getParent());
                 checkRealParent(root, dest, name);
                 Files.deleteIfExists(dest);
-                Files.createSymbolicLink(dest, dest.getParent().relativize(resolved));
+                Files.createSymbolicLink(dest, Path.of(link)); // checked above: resolves inside
             } else if (e.isLink()) {
                 Path linkTarget = inside(root, e.getLinkName(), name);
                 Files.createDirectories(dest.getParent());

@@ -1,0 +1,123 @@
+package io.kubeferry.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SafeExtractorTest {
+    @TempDir
+    Path tmp;
+
+    /** Builds a tar.gz whose entries are given as {name, type, linkTarget-or-content}. */
+    private Path archive(String[]... entries) throws IOException {
+        Path a = tmp.resolve("a" + System.nanoTime() + ".tar.gz");
+        try (OutputStream out = Files.newOutputStream(a);
+             TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(out))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (String[] e : entries) {
+                TarArchiveEntry te;
+                switch (e[1]) {
+                    case "file" -> {
+                        te = new TarArchiveEntry(e[0]);
+                        byte[] b = e[2].getBytes(StandardCharsets.UTF_8);
+                        te.setSize(b.length);
+                        te.setMode(0100644);
+                        tar.putArchiveEntry(te);
+                        tar.write(b);
+                    }
+                    case "dir" -> {
+                        te = new TarArchiveEntry(e[0] + "/");
+                        tar.putArchiveEntry(te);
+                    }
+                    case "symlink" -> {
+                        te = new TarArchiveEntry(e[0], TarArchiveEntry.LF_SYMLINK);
+                        te.setLinkName(e[2]);
+                        tar.putArchiveEntry(te);
+                    }
+                    case "hardlink" -> {
+                        te = new TarArchiveEntry(e[0], TarArchiveEntry.LF_LINK);
+                        te.setLinkName(e[2]);
+                        tar.putArchiveEntry(te);
+                    }
+                    default -> throw new IllegalArgumentException(e[1]);
+                }
+                tar.closeArchiveEntry();
+            }
+        }
+        return a;
+    }
+
+    @Test
+    void extractsOrdinaryEntriesAndInsideLinks() throws IOException {
+        Path a = archive(new String[] {"b", "dir", ""}, new String[] {"b/x.txt", "file", "hello"},
+                new String[] {"b/link", "symlink", "x.txt"}, new String[] {"b/hard", "hardlink", "b/x.txt"});
+        Path out = tmp.resolve("out");
+        new SafeExtractor().extract(a, out);
+        assertEquals("hello", Files.readString(out.resolve("b/x.txt")));
+        assertEquals("hello", Files.readString(out.resolve("b/link")));
+        assertEquals("hello", Files.readString(out.resolve("b/hard")));
+    }
+
+    @Test
+    void rejectsDotDot() throws IOException {
+        Path a = archive(new String[] {"ok.txt", "file", "fine"}, new String[] {"sub/../../evil.txt", "file", "x"});
+        var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(a, tmp.resolve("out")));
+        assertEquals("sub/../../evil.txt", e.entry());
+        assertFalse(Files.exists(tmp.resolve("evil.txt")));
+    }
+
+    @Test
+    void rejectsAbsolutePaths() throws IOException {
+        // commons-compress strips a leading '/' on write unless the name is set raw; write it via a symlink-free trick
+        Path a = tmp.resolve("abs.tar");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(a))) {
+            TarArchiveEntry te = new TarArchiveEntry("x", true);
+            te.setName("/tmp/kubeferry-evil-" + System.nanoTime());
+            te.setSize(1);
+            tar.putArchiveEntry(te);
+            tar.write('x');
+            tar.closeArchiveEntry();
+        }
+        var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(a, tmp.resolve("out")));
+        assertTrue(e.getMessage().contains("absolute"), e.getMessage());
+    }
+
+    @Test
+    void rejectsSymlinkPointingOut() throws IOException {
+        Path a = archive(new String[] {"esc", "symlink", "../../etc"});
+        var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(a, tmp.resolve("out")));
+        assertEquals("esc", e.entry());
+        Path b = archive(new String[] {"abs", "symlink", "/etc/passwd"});
+        assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(b, tmp.resolve("out2")));
+    }
+
+    @Test
+    void rejectsHardLinkPointingOut() throws IOException {
+        Path a = archive(new String[] {"h", "hardlink", "../outside.txt"});
+        var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(a, tmp.resolve("out")));
+        assertEquals("h", e.entry());
+    }
+
+    @Test
+    void rejectsWritingThroughAnExtractedSymlink() throws IOException {
+        Files.createDirectories(tmp.resolve("victim"));
+        // the target already holds a link pointing out (e.g. a tampered earlier extraction): never write through it
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Files.createSymbolicLink(out.resolve("d"), Path.of("../victim"));
+        Path a = archive(new String[] {"d/pwned", "file", "x"});
+        assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(a, out));
+        assertFalse(Files.exists(tmp.resolve("victim/pwned")));
+    }
+}
