@@ -1,16 +1,22 @@
 package io.kubeferry.cli;
 
+import io.kubeferry.console.Console;
+import io.kubeferry.console.TransferProgress;
 import io.kubeferry.phase.HostConnector;
+import io.kubeferry.ssh.SshHost;
+import io.kubeferry.ssh.SshOptions;
 
-/** Builds the production connector (SSH). */
+import java.util.function.Function;
+
+/** Builds the production connector: one SSH connection per host, uploads reported on the console. */
 final class Connectors {
     private Connectors() {
     }
 
-    static HostConnector ssh() {
-        // wired to io.kubeferry.ssh once its connection class lands
-        return host -> {
-            throw new io.kubeferry.errors.HostFailureException(host.name(), "SSH engine not wired yet");
+    static Function<Console, HostConnector> ssh() {
+        return console -> {
+            SshOptions options = SshOptions.defaults().withListener(new TransferProgress(console));
+            return host -> SshHost.connect(host, options);
         };
     }
 }

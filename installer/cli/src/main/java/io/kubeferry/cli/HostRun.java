@@ -13,6 +13,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Runs a list of phases for a command: opens the run's log (next to the inventory), runs, prints the
@@ -21,9 +22,10 @@ import java.util.Map;
 final class HostRun {
     private final String command;
     private final RunOptionsMixin options;
-    private final HostConnector connector;
+    private final Function<Console, HostConnector> connector;
 
-    HostRun(String command, RunOptionsMixin options, HostConnector connector) {
+    /** @param connector makes the connector for this run (it may report to the run's console) */
+    HostRun(String command, RunOptionsMixin options, Function<Console, HostConnector> connector) {
         this.command = command;
         this.options = options;
         this.connector = connector;
@@ -34,7 +36,7 @@ final class HostRun {
         PhaseRunner runner = new PhaseRunner();
         try (Console console = new Console(out, err, runOptions.verbose())) {
             openLog(console);
-            try (RunContext ctx = new RunContext(runOptions, console, runner, connector)) {
+            try (RunContext ctx = new RunContext(runOptions, console, runner, connector.apply(console))) {
                 runner.run(ctx, phases);
                 printSummary(console, runner);
                 if (runOptions.dryRun()) {
