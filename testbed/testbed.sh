@@ -18,7 +18,7 @@ set -euo pipefail
 
 readonly STATE_DIR=/var/lib/kubeferry-testbed
 readonly HOSTS_DIR=$STATE_DIR/hosts
-readonly SCRIPT_LOCK=/run/kubeferry-testbed.sh.lock
+readonly SCRIPT_LOCK=/run/lock/kubeferry-testbed-script.lock
 readonly BRIDGE=kfbr0
 readonly BRIDGE_ADDR=10.250.0.1
 readonly NET_PREFIX=10.250.0
@@ -41,9 +41,30 @@ veth_of() { echo "kfv-h$(host_index "$1")"; }
 
 require_root() { [[ $(id -u) == 0 ]] || die "must run as root (network namespaces, mounts)"; }
 
-# A fingerprint of the scripts that define a host: a running testbed made by another version is rebuilt.
+# What a host is made of: bump HOST_LAYOUT when host_init/provision_host change what a host looks like.
+# A running testbed of another layout (or stand-in) is rebuilt by `up`; other script edits keep it.
+readonly HOST_LAYOUT=1
 code_version() {
-  cat "$SELF" "$TESTBED_DIR/systemctl-standin.py" | sha256sum | cut -c1-16
+  echo "layout-$HOST_LAYOUT-$(sha256sum <"$TESTBED_DIR/systemctl-standin.py" | cut -c1-16)"
+}
+
+# up and down also take the test JVMs' lock (a POSIX record lock, what Java's FileChannel.lock takes),
+# so a shell `down` never pulls hosts from under a running test JVM. Testbed.java holds that lock
+# itself and says so with KUBEFERRY_TESTBED_JVM_LOCK=held.
+readonly JVM_LOCK=/tmp/kubeferry-testbed.lock
+with_jvm_lock() {
+  exec /usr/bin/python3 - "$SELF" "$@" <<'PY'
+import fcntl, os, sys
+fd = os.open("/tmp/kubeferry-testbed.lock", os.O_WRONLY | os.O_CREAT, 0o644)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    print("[testbed] waiting for the test JVM that holds /tmp/kubeferry-testbed.lock", file=sys.stderr)
+    fcntl.lockf(fd, fcntl.LOCK_EX)
+os.set_inheritable(fd, True)  # the lock is this process's: it survives exec while the fd stays open
+os.environ["KUBEFERRY_TESTBED_JVM_LOCK"] = "held"
+os.execv("/bin/bash", ["bash"] + sys.argv[1:])
+PY
 }
 
 check_dev_null() {
@@ -305,6 +326,7 @@ in_host() {
   pid=$(init_pid "$name") || die "host $name is not running"
   (
     join_host_cgroups "$name" "$BASHPID"
+    exec 9>&- # daemons started in the host must not hold the lock of a running `up`
     exec nsenter --target "$pid" --mount --uts --ipc --net --pid --cgroup --root --wd -- \
       env -i PATH="$HOST_PATH" HOME=/root USER=root LOGNAME=root SHELL=/bin/bash LANG=C.UTF-8 \
       TERM="${TERM:-dumb}" "$@"
@@ -352,7 +374,8 @@ create_host() {
 
   make_host_cgroups "$name"
   # setsid: the host outlives the shell (or JVM) that ran `up`
-  setsid "$SELF" _launch "$name" </dev/null >"$h/init.log" 2>&1 &
+  # 9>&-: the host must not inherit (and so hold forever) the lock of this `up`
+  setsid "$SELF" _launch "$name" </dev/null >"$h/init.log" 2>&1 9>&- &
   upid=$!
   for ((i = 0; i < 100; i++)); do # the unshare process forks the host's pid 1
     pid=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | awk '{print $1}') || true
@@ -624,6 +647,7 @@ main() {
     _host-init) host_init "$@" ;; # internal: runs inside the new namespaces
     up | down)
       require_root
+      [[ ${KUBEFERRY_TESTBED_JVM_LOCK:-} == held ]] || with_jvm_lock "$cmd" "$@"
       exec 9>"$SCRIPT_LOCK"
       flock 9
       "cmd_$cmd" "$@"

@@ -173,7 +173,10 @@ public final class Testbed {
             // files, not pipes: no reader threads, no deadlock on big outputs
             out = Files.createTempFile("testbed-out", ".txt");
             err = Files.createTempFile("testbed-err", ".txt");
-            Process p = new ProcessBuilder(cmd)
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            // this JVM holds /tmp/kubeferry-testbed.lock already: testbed.sh must not wait for it
+            pb.environment().put("KUBEFERRY_TESTBED_JVM_LOCK", "held");
+            Process p = pb
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
