@@ -52,7 +52,7 @@ record Endpoint(String hostName, String settingsPrefix, String address, int port
 
     /** Identifies a bastion connection that several hosts can share. */
     String key() {
-        return display() + "|" + privateKeyFile + "|" + (password == null ? "" : Integer.toHexString(password.hashCode()));
+        return display() + "|" + privateKeyFile;
     }
 
     int timeoutMillis() {

@@ -153,7 +153,7 @@ final class Uploader {
         Progress progress = new Progress(remotePath, offset, size);
         try (InputStream in = src.open()) {
             in.skipNBytes(offset);
-            sftp.put(in, part, progress, offset == 0 ? ChannelSftp.OVERWRITE : ChannelSftp.APPEND);
+            sftp.put(in, sftpLiteral(part), progress, offset == 0 ? ChannelSftp.OVERWRITE : ChannelSftp.APPEND);
         } catch (SftpException e) {
             throw new HostFailureException(host.name(), "SFTP write to " + part + " failed at byte " + progress.done
                     + ": " + sftpMessage(e), e);
@@ -163,6 +163,11 @@ final class Uploader {
             sentTotal += progress.sent;
             host.releaseSftp(sftp);
         }
+    }
+
+    /** JSch treats * and ? in SFTP paths as globs and drops backslashes; escape them so the path is taken literally. */
+    static String sftpLiteral(String path) {
+        return path.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?");
     }
 
     private static String sftpMessage(SftpException e) {

@@ -211,7 +211,7 @@ class UploadMinaTest {
 
     @Test
     void pathsWithShellMetacharactersAreTakenLiterally() throws Exception {
-        Path weird = remoteDir.resolve("we ird;touch pwned$(id)'x");
+        Path weird = remoteDir.resolve("we ird;touch pwned$(id)'x*?\\[a]");
         try (SshHost h = SshHost.connect(host)) {
             h.put("x".getBytes(), weird.toString(), 0644);
         }
