@@ -1,0 +1,453 @@
+package io.kubeferry.builder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kubeferry.builder.cli.BundleBuilderCli;
+import io.kubeferry.builder.fetch.ChecksumMismatchException;
+import io.kubeferry.builder.fetch.ContentCache;
+import io.kubeferry.builder.fetch.Downloader;
+import io.kubeferry.builder.fetch.ProgressListener;
+import io.kubeferry.builder.pack.BundleBuilder;
+import io.kubeferry.builder.pack.BundlePacker;
+import io.kubeferry.builder.pack.JavaRuntimeLinker;
+import io.kubeferry.builder.registry.RegistryClient;
+import io.kubeferry.builder.registry.RegistryCredentials;
+import io.kubeferry.builder.spec.BundleSpec;
+import io.kubeferry.builder.spec.SpecReader;
+import io.kubeferry.builder.support.FileServer;
+import io.kubeferry.builder.support.LocalRegistry;
+import io.kubeferry.builder.support.OciImages;
+import io.kubeferry.builder.support.Processes;
+import io.kubeferry.builder.support.TempContainerd;
+import io.kubeferry.bundle.BundleManifest;
+import io.kubeferry.bundle.BundleVerifier;
+import io.kubeferry.bundle.SafeExtractor;
+import io.kubeferry.bundle.Sha256;
+import io.kubeferry.bundle.VerificationReport;
+import io.kubeferry.inventory.Secret;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * End to end against real tools: Debian's docker-registry (one open, one behind htpasswd), images made here and
+ * pushed with skopeo, a local file server for binaries (stand-ins for kubelet, containerd and etcd archives), the
+ * real builder, and real containerd importing and running the result.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BundleBuildTest {
+    static final String PASSWORD_ENV = "KF_TEST_REGISTRY_PASSWORD";
+    static final String PASSWORD = "s3cret-test-pass";
+
+    Path work;
+    LocalRegistry open;
+    LocalRegistry auth;
+    FileServer files;
+    Path spec;
+    Path cacheDir;
+    Path bundle;
+    BundleManifest manifest;
+    String baseLayerDigest;
+    byte[] flaky;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        work = Files.createTempDirectory(Path.of("/var/tmp"), "kf-bundle-test");
+        open = LocalRegistry.start(work.resolve("reg-open"), null, null);
+        auth = LocalRegistry.start(work.resolve("reg-auth"), "kfuser", PASSWORD);
+        files = new FileServer();
+
+        OciImages.Layer base = OciImages.busyboxLayer();
+        baseLayerDigest = base.digest();
+        List<String> catA = List.of("/bin/busybox", "cat", "/a.txt");
+        OciImages.write(work.resolve("oci/app-a"), "1", List.of(new OciImages.Image("amd64",
+                List.of(base, OciImages.textLayer("a.txt", "hello from app-a\n")), catA)));
+        OciImages.write(work.resolve("oci/app-b"), "1", List.of(new OciImages.Image("amd64",
+                List.of(base, OciImages.textLayer("b.txt", "hello from app-b\n")), List.of("/bin/busybox", "cat", "/b.txt"))));
+        OciImages.write(work.resolve("oci/multi"), "1", List.of(
+                new OciImages.Image("amd64", List.of(base, OciImages.textLayer("m.txt", "multi amd64\n")),
+                        List.of("/bin/busybox", "cat", "/m.txt")),
+                new OciImages.Image("arm64", List.of(OciImages.textLayer("m.txt", "multi arm64 (never run here)\n")),
+                        List.of("/bin/cat", "/m.txt"))));
+        OciImages.write(work.resolve("oci/secret"), "1", List.of(new OciImages.Image("amd64",
+                List.of(OciImages.textLayer("s.txt", "secret\n")), List.of("/s.txt"))));
+        open.push(work.resolve("oci/app-a"), "1", "test/app-a", null);
+        open.push(work.resolve("oci/app-b"), "1", "test/app-b", "v2s2"); // Docker schema 2 as well as OCI
+        open.push(work.resolve("oci/multi"), "1", "test/multi", null);
+        auth.push(work.resolve("oci/secret"), "1", "private/secret", null);
+
+        // stand-ins for kubelet and the containerd/etcd release archives, with upstream-style checksum files
+        byte[] kubelet = randomBytes(3_000_000, 1);
+        byte[] containerd = randomBytes(1_500_000, 2);
+        flaky = randomBytes(2_000_000, 3);
+        files.put("/release/v1.34.1/bin/linux/amd64/kubelet", kubelet);
+        files.put("/release/v1.34.1/bin/linux/amd64/kubelet.sha256", Sha256.ofBytes(kubelet).getBytes(StandardCharsets.UTF_8));
+        files.put("/gh/containerd-2.1.4-linux-amd64.tar.gz", containerd);
+        files.put("/gh/containerd-2.1.4-linux-amd64.tar.gz.sha256sum",
+                (Sha256.ofBytes(containerd) + "  containerd-2.1.4-linux-amd64.tar.gz\n").getBytes(StandardCharsets.UTF_8));
+        files.put("/gh/etcd-v3.6.4-linux-amd64.tar.gz", flaky);
+        files.put("/gh/SHA256SUMS", (Sha256.ofBytes(randomBytes(10, 9)) + "  etcd-v3.6.4-linux-arm64.tar.gz\n"
+                + Sha256.ofBytes(flaky) + "  etcd-v3.6.4-linux-amd64.tar.gz\n").getBytes(StandardCharsets.UTF_8));
+        files.dropOnce("/gh/etcd-v3.6.4-linux-amd64.tar.gz");
+
+        Files.createDirectories(work.resolve("spec"));
+        Files.writeString(work.resolve("spec/note.txt"), "an extra file the user adds\n");
+        Path templates = Files.createDirectories(work.resolve("templates/etcd"));
+        Files.writeString(templates.resolve("etcd.yaml.ftl"), "# template stand-in ${name}\n");
+        spec = work.resolve("spec/bundle.yaml");
+        // images and binaries are named by their upstream-style locations and fetched through mirrors
+        Files.writeString(spec, """
+                kubernetesVersion: 1.34.1
+                architectures: [amd64]
+                versions:
+                  containerd: 2.1.4
+                  etcd: 3.6.4
+                binaries:
+                  - name: kubelet
+                    url: https://dl.k8s.example.test/release/v${kubernetesVersion}/bin/linux/${arch}/kubelet
+                    version: ${kubernetesVersion}
+                    sha256Url: ${url}.sha256
+                  - name: containerd
+                    url: https://github.example.test/containerd-${containerd}-linux-${arch}.tar.gz
+                    version: ${containerd}
+                    sha256Url: ${url}.sha256sum
+                  - name: etcd
+                    url: https://github.example.test/etcd-v${etcd}-linux-${arch}.tar.gz
+                    version: ${etcd}
+                    sha256Url: https://github.example.test/SHA256SUMS
+                images:
+                  - registry.example.test/test/app-a:1
+                  - registry.example.test/test/app-b:1
+                  - registry.example.test/test/multi:1
+                  - %2$s/private/secret:1
+                mirrors:
+                  - {prefix: "https://dl.k8s.example.test/", replacement: "%1$s/"}
+                  - {prefix: "https://github.example.test/", replacement: "%1$s/gh/"}
+                  - {prefix: "registry.example.test/", replacement: "%3$s/"}
+                registries:
+                  - host: %2$s
+                    username: kfuser
+                    passwordEnv: KF_TEST_REGISTRY_PASSWORD
+                files:
+                  - path: extra/note.txt
+                    source: note.txt
+                """.formatted(files.base(), auth.host(), open.host()));
+        cacheDir = work.resolve("cache");
+    }
+
+    @AfterAll
+    void tearDown() {
+        if (files != null) {
+            files.close();
+        }
+        if (open != null) {
+            open.close();
+        }
+        if (auth != null) {
+            auth.close();
+        }
+    }
+
+    static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** A build through the Java API, counting cache hits and real downloads. */
+    BundleBuilder.Result build(Path output, Path jdk, AtomicInteger downloads) throws Exception {
+        BundleSpec s = new SpecReader(name -> name.equals(PASSWORD_ENV) ? PASSWORD : null).read(spec);
+        ProgressListener counting = new ProgressListener() {
+            @Override
+            public void finished(String label, boolean fromCache) {
+                if (!fromCache) {
+                    downloads.incrementAndGet();
+                }
+            }
+        };
+        Downloader d = new Downloader(Downloader.defaultClient(), new ContentCache(cacheDir), counting, 4, Duration.ofMillis(50));
+        RegistryCredentials creds = new RegistryCredentials();
+        creds.put(auth.host(), new RegistryCredentials.Login("kfuser", Secret.of(PASSWORD, "test")));
+        RegistryClient registry = new RegistryClient(RegistryClient.defaultClient(), d, creds, h -> false);
+        BundleBuilder b = new BundleBuilder(d, registry, new BundlePacker(BundlePacker.Options.defaults()),
+                new PrintStream(new ByteArrayOutputStream()));
+        return b.build(s, new BundleBuilder.Inputs(installerJar(), work.resolve("templates"), null, jdk, 4), output);
+    }
+
+    /** The real installer jar when the lead's build made it, else this module's format jar as a stand-in. */
+    static Path installerJar() throws IOException {
+        Path root = Path.of(System.getProperty("kubeferry.repo.root", "..")).toAbsolutePath().normalize();
+        Path real = root.resolve("installer/cli/target/installer.jar");
+        if (Files.isRegularFile(real)) {
+            return real;
+        }
+        try (var s = Files.list(root.resolve("bundle-format/target"))) {
+            return s.filter(p -> p.getFileName().toString().matches("kubeferry-bundle-format-.*\\.jar")).findFirst()
+                    .orElseThrow(() -> new IOException("build bundle-format first"));
+        }
+    }
+
+    @Test
+    @Order(1)
+    void buildsAVerifiedBundleWithPinnedImagesAndResumedDownload() throws Exception {
+        bundle = work.resolve("out/bundle-1.tar.gz");
+        AtomicInteger downloads = new AtomicInteger();
+        BundleBuilder.Result r = build(bundle, JavaRuntimeLinker.currentJdk(), downloads);
+        manifest = r.manifest();
+        assertTrue(downloads.get() >= 3 + 5, "binaries and blobs were downloaded: " + downloads.get());
+
+        VerificationReport report = new BundleVerifier().verifyArchive(bundle);
+        assertTrue(report.ok(), report.format());
+
+        // the flaky file was cut half-way, then resumed with a Range request instead of starting over
+        List<String> etcdRequests = files.requests().stream().filter(q -> q.contains("etcd-v3.6.4")).toList();
+        assertEquals(2, etcdRequests.size(), etcdRequests.toString());
+        assertEquals("GET /gh/etcd-v3.6.4-linux-amd64.tar.gz bytes=" + flaky.length / 2 + "-", etcdRequests.get(1));
+        assertEquals(Sha256.ofBytes(flaky), manifest.file("bin/amd64/etcd-v3.6.4-linux-amd64.tar.gz").orElseThrow().sha256());
+
+        // images carry their spec names and are pinned to the digests the registry serves (checked with skopeo)
+        Map<String, String> digests = new HashMap<>();
+        manifest.images().forEach(i -> digests.put(i.name(), i.digest()));
+        assertEquals(open.digest("test/app-a", "1"), digests.get("registry.example.test/test/app-a:1"));
+        assertEquals(open.digest("test/app-b", "1"), digests.get("registry.example.test/test/app-b:1"));
+        assertEquals(open.digest("test/multi", "1"), digests.get("registry.example.test/test/multi:1"));
+        assertEquals(auth.digest("private/secret", "1"), digests.get(auth.host() + "/private/secret:1"));
+        assertEquals("1.34.1", manifest.versions().get("kubelet"));
+        assertEquals("2.1.4", manifest.versions().get("containerd"));
+
+        // the archive is plain tar.gz to standard tools, entries sorted, owned by root, fixed mtime
+        assertEquals(0, Processes.exec(List.of("gzip", "-t", bundle.toString())).exit());
+        List<String> names = new ArrayList<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(Files.newInputStream(bundle)))) {
+            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+                names.add(e.getName());
+                assertEquals(0, e.getLongUserId());
+                assertEquals(BundlePacker.FIXED_MTIME * 1000, e.getModTime().getTime(), e.getName());
+            }
+        }
+        String top = "kubeferry-1.34.1-linux-amd64/";
+        assertEquals(top + "bundle.yaml", names.get(names.size() - 1));
+        List<String> sorted = new ArrayList<>(names.subList(0, names.size() - 1));
+        sorted.sort(null);
+        assertEquals(sorted, names.subList(0, names.size() - 1));
+        for (String expected : List.of("bin/amd64/kubelet", "images/images.tar", "installer.jar", "install", "README.md",
+                "templates/etcd/etcd.yaml.ftl", "extra/note.txt", "runtime/bin/java")) {
+            assertTrue(names.contains(top + expected), expected + " missing from " + names);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void sharedLayerIsStoredOnceAndOtherPlatformsAreLeftOut() throws Exception {
+        Path dir = extracted();
+        List<String> blobs = new ArrayList<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(dir.resolve("images/images.tar")))) {
+            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+                if (e.isFile() && e.getName().startsWith("blobs/sha256/")) {
+                    blobs.add("sha256:" + e.getName().substring("blobs/sha256/".length()));
+                }
+            }
+        }
+        // app-a, app-b and multi/amd64 all use the busybox layer: once in the archive
+        assertEquals(1, blobs.stream().filter(baseLayerDigest::equals).count());
+        assertEquals(blobs.size(), blobs.stream().distinct().count());
+        // 4 images: 4 tops + 1 multi amd64 manifest + 4 configs + base + 4 own layers = 14 (arm64 blobs absent)
+        assertEquals(14, blobs.size(), blobs.toString());
+        String index = new String(readTarEntry(dir.resolve("images/images.tar"), "index.json"), StandardCharsets.UTF_8);
+        assertTrue(index.contains("\"io.containerd.image.name\":\"registry.example.test/test/app-a:1\""), index);
+        assertTrue(index.contains("\"org.opencontainers.image.ref.name\":\"1\""), index);
+    }
+
+    @Test
+    @Order(3)
+    void rebuildDownloadsNothingAndGivesIdenticalBytes() throws Exception {
+        int before = files.requests().size();
+        AtomicInteger downloads = new AtomicInteger();
+        Path second = work.resolve("out/bundle-2.tar.gz");
+        build(second, JavaRuntimeLinker.currentJdk(), downloads);
+        assertEquals(0, downloads.get());
+        assertEquals(before, files.requests().size(), "no request reached the file server");
+        assertEquals(-1L, Files.mismatch(bundle, second), "two builds of the same spec differ");
+    }
+
+    @Test
+    @Order(4)
+    void verifyReportsTamperedTruncatedAndMissingFilesByName() throws Exception {
+        Path dir = work.resolve("tamper");
+        new SafeExtractor().extract(bundle, dir);
+        Path root = dir.resolve("kubeferry-1.34.1-linux-amd64");
+        assertTrue(new BundleVerifier().verifyDirectory(root).ok());
+        byte[] kubelet = Files.readAllBytes(root.resolve("bin/amd64/kubelet"));
+        kubelet[1000] ^= 1;
+        Files.write(root.resolve("bin/amd64/kubelet"), kubelet);
+        byte[] images = Files.readAllBytes(root.resolve("images/images.tar"));
+        Files.write(root.resolve("images/images.tar"), java.util.Arrays.copyOf(images, images.length - 4096));
+        Files.delete(root.resolve("installer.jar"));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true));
+            code = BundleBuilderCli.run(new String[] {"verify", root.toString()}, new PrintStream(out), new PrintStream(err));
+        } finally {
+            System.setErr(oldErr);
+        }
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(3, code, text);
+        assertTrue(text.contains("bin/amd64/kubelet: tampered (expected sha256 "), text);
+        assertTrue(text.contains("images/images.tar: truncated (expected " + images.length + " bytes, found "
+                + (images.length - 4096) + ")"), text);
+        assertTrue(text.contains("installer.jar: missing"), text);
+
+        // a truncated archive: the verifier says so instead of crashing
+        Path cut = work.resolve("out/cut.tar.gz");
+        Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(bundle), (int) (Files.size(bundle) / 2)));
+        var e = assertThrows(io.kubeferry.bundle.BundleFormatException.class, () -> new BundleVerifier().verifyArchive(cut));
+        assertTrue(e.getMessage().contains("ends early"), e.getMessage());
+    }
+
+    @Test
+    @Order(5)
+    void bundledRuntimeRuns() throws Exception {
+        Path java = extracted().resolve("runtime/bin/java");
+        Processes.Result r = Processes.exec(List.of(java.toString(), "-version"));
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stderr().contains("17"), r.stderr());
+    }
+
+    @Test
+    @Order(6)
+    void imagesImportIntoRealContainerdAndRun() throws Exception {
+        Path images = extracted().resolve("images/images.tar");
+        Path scratch = Files.createTempDirectory(work, "containerd");
+        Processes.Result r = Processes.exec(List.of("sh", "-c", TempContainerd.script(scratch.toString(),
+                images.toString(), "registry.example.test/test/app-a:1", "/bin/busybox cat /a.txt")));
+        String out = r.out();
+        assertEquals(0, r.exit(), out + r.stderr());
+        assertTrue(out.contains("registry.example.test/test/app-b:1"), out);
+        assertTrue(out.contains("registry.example.test/test/multi:1"), out);
+        assertTrue(out.contains(auth.host() + "/private/secret:1"), out);
+        assertTrue(out.contains("hello from app-a"), out);
+    }
+
+    Path extracted;
+
+    Path extracted() throws IOException {
+        if (extracted == null) {
+            Path dir = work.resolve("extracted");
+            new SafeExtractor().extract(bundle, dir);
+            extracted = dir.resolve("kubeferry-1.34.1-linux-amd64");
+        }
+        return extracted;
+    }
+
+    static byte[] readTarEntry(Path tarFile, String name) throws IOException {
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(tarFile))) {
+            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+                if (e.getName().equals(name)) {
+                    return tar.readAllBytes();
+                }
+            }
+        }
+        throw new IOException(name + " not in " + tarFile);
+    }
+
+    @Test
+    @Order(7)
+    void wrongChecksumStopsTheBuildNamingFileExpectedAndActual() throws Exception {
+        byte[] good = randomBytes(100_000, 7);
+        files.put("/bad/crictl-v1.34.0-linux-amd64.tar.gz", good);
+        String wrong = "0".repeat(64);
+        Path badSpec = work.resolve("spec/bad.yaml");
+        Files.writeString(badSpec, """
+                kubernetesVersion: 1.34.1
+                architectures: [amd64]
+                binaries:
+                  - name: crictl
+                    url: %s/bad/crictl-v1.34.0-linux-${arch}.tar.gz
+                    sha256: {amd64: %s}
+                """.formatted(files.base(), wrong));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = BundleBuilderCli.run(new String[] {"build", "-f", badSpec.toString(), "-o",
+                work.resolve("out/bad.tar.gz").toString(), "--no-runtime", "--cache", cacheDir.toString()},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(3, code, text);
+        assertTrue(text.contains("checksum mismatch for bin/amd64/crictl-v1.34.0-linux-amd64.tar.gz"), text);
+        assertTrue(text.contains("expected sha256 " + wrong + ", actual " + Sha256.ofBytes(good)), text);
+        assertFalse(Files.exists(work.resolve("out/bad.tar.gz")));
+        assertTrue(new ContentCache(cacheDir).find(Sha256.ofBytes(good)).isEmpty(), "a bad file never enters the cache");
+        assertThrows(ChecksumMismatchException.class, () -> {
+            throw new ChecksumMismatchException("x", "y", "a", "b");
+        });
+    }
+
+    @Test
+    @Order(8)
+    void privateRepositoryWithoutCredentialsFailsClearly() throws Exception {
+        Path noCreds = work.resolve("spec/nocreds.yaml");
+        Files.writeString(noCreds, """
+                kubernetesVersion: 1.34.1
+                architectures: [amd64]
+                images: [%s/private/secret:1]
+                """.formatted(auth.host()));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = BundleBuilderCli.run(new String[] {"build", "-f", noCreds.toString(), "-o",
+                work.resolve("out/nocreds.tar.gz").toString(), "--no-runtime", "--cache", work.resolve("cache2").toString()},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, text);
+        assertTrue(text.contains("registries:") && text.contains(auth.host()), text);
+        assertFalse(text.contains(PASSWORD));
+    }
+
+    @Test
+    @Order(9)
+    void cliBuildsAndVerifiesWithExitCodeZero() throws Exception {
+        Path cliSpec = work.resolve("spec/cli.yaml");
+        Files.writeString(cliSpec, "extends: bundle.yaml\nregistries: []\n");
+        // credentials for the auth registry come from a Docker config.json here
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Path out = work.resolve("out/cli.tar.gz");
+        int code = BundleBuilderCli.run(new String[] {"build", "-f", spec.toString(), "-o", out.toString(), "--no-runtime",
+                "--cache", cacheDir.toString()}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
+        // the spec's passwordEnv is not set in this JVM: a located bad-input error, exit 2
+        assertEquals(2, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("bundle.yaml:"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("KF_TEST_REGISTRY_PASSWORD is not set"));
+        int verify = BundleBuilderCli.run(new String[] {"verify", bundle.toString()}, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(new ByteArrayOutputStream()));
+        assertEquals(0, verify);
+    }
+
+    static InputStream unused() {
+        return InputStream.nullInputStream();
+    }
+}

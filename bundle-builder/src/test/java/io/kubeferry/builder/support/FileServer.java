@@ -1,0 +1,94 @@
+package io.kubeferry.builder.support;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+
+/**
+ * A local HTTP file server on 127.0.0.1 standing in for dl.k8s.io and GitHub releases: serves byte arrays by path,
+ * honours {@code Range: bytes=N-}, records every request, and can drop the connection half-way through a file
+ * the first time it is asked for it (to prove downloads resume).
+ */
+public final class FileServer implements AutoCloseable {
+    private final HttpServer server;
+    private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    private final Set<String> dropOnce = ConcurrentHashMap.newKeySet();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+
+    public FileServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "file-server");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public String base() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public void put(String path, byte[] content) {
+        files.put(path, content);
+    }
+
+    /** The next GET of {@code path} sends half the body, then closes the connection. */
+    public void dropOnce(String path) {
+        dropOnce.add(path);
+    }
+
+    /** "GET /path" or "GET /path bytes=N-", in arrival order. */
+    public List<String> requests() {
+        return List.copyOf(requests);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String range = ex.getRequestHeaders().getFirst("Range");
+        requests.add(ex.getRequestMethod() + " " + path + (range != null ? " " + range : ""));
+        byte[] body = files.get(path);
+        if (body == null) {
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+            return;
+        }
+        long from = 0;
+        if (range != null && range.matches("bytes=\\d+-")) {
+            from = Long.parseLong(range.substring(6, range.length() - 1));
+            if (from >= body.length) {
+                ex.sendResponseHeaders(416, -1);
+                ex.close();
+                return;
+            }
+            ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+            ex.sendResponseHeaders(206, body.length - from);
+        } else {
+            ex.sendResponseHeaders(200, body.length);
+        }
+        OutputStream out = ex.getResponseBody();
+        if (from == 0 && dropOnce.remove(path)) {
+            out.write(body, 0, body.length / 2);
+            out.flush();
+            // an exception out of the handler makes the JDK server close the connection mid-body
+            throw new IOException("test server drops the connection half-way through " + path);
+        }
+        out.write(body, (int) from, (int) (body.length - from));
+        out.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
