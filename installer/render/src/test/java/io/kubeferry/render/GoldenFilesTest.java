@@ -1,0 +1,112 @@
+package io.kubeferry.render;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import io.kubeferry.inventory.Inventory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The whole render tree of a 3 control-plane + 2 worker cluster, per supported minor version (VIP endpoint) and
+ * for local-proxy mode, against reviewed golden trees in src/test/resources/golden/. YAML files are compared by
+ * structure (parsed), everything else by text; the file list and modes come from index.txt.
+ *
+ * <p>After an intended template change, regenerate and review the diff:
+ * {@code mvn -o -pl installer/render test -Dtest=GoldenFilesTest -Dkubeferry.golden.update=true; git diff templates installer/render/src/test/resources/golden}
+ */
+class GoldenFilesTest {
+    @TempDir
+    Path tmp;
+
+    record Case(String name, Supplier<Inventory> inventory) {
+    }
+
+    static List<Case> cases() {
+        return List.of(
+                new Case("ha-vip-1.32", () -> Fixtures.ha().version("1.32.9").build()),
+                new Case("ha-vip-1.33", () -> Fixtures.ha().version("1.33.5").build()),
+                new Case("ha-vip-1.34", () -> Fixtures.ha().version("1.34.1").build()),
+                new Case("local-proxy-1.34", () -> Fixtures.ha().version("1.34.1").localProxy().build()));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> renderedTreeMatchesGolden() {
+        return cases().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
+    }
+
+    private void check(Case c) throws IOException {
+        RenderService svc = new RenderService(TemplateSource.builtIn());
+        Path out = tmp.resolve(c.name());
+        svc.save(svc.renderAll(c.inventory().get(), RenderInputs.none().withClusterCa(TestSupport.FAKE_CA_PEM)), out);
+        Path golden = TestSupport.repoRoot().resolve("installer/render/src/test/resources/golden").resolve(c.name());
+        if (Boolean.getBoolean("kubeferry.golden.update")) {
+            replace(golden, out);
+            return;
+        }
+        assertEquals(files(golden), files(out), c.name() + ": file list differs from " + golden
+                + " (regenerate with -Dkubeferry.golden.update=true and review the diff)");
+        for (String rel : files(out)) {
+            String expected = Files.readString(golden.resolve(rel));
+            String actual = Files.readString(out.resolve(rel));
+            String what = c.name() + ": " + rel + " differs from the golden file";
+            if (rel.endsWith(".yaml") || rel.endsWith(".yml")) {
+                assertEquals(TestSupport.yamlDocs(expected), TestSupport.yamlDocs(actual), what);
+            } else if (rel.equals("index.txt")) {
+                assertEquals(withoutDigests(expected), withoutDigests(actual), what + " (paths or modes)");
+            } else {
+                assertEquals(expected, actual, what);
+            }
+        }
+    }
+
+    /** index.txt lines are "host mode sha256 path"; digests are byte-level, the YAML check is structural. */
+    private static List<String> withoutDigests(String index) {
+        return index.lines().map(l -> l.startsWith("#") ? l : l.replaceFirst("^(\\S+ \\S+) \\S+ ", "$1 ")).toList();
+    }
+
+    private static TreeSet<String> files(Path root) throws IOException {
+        TreeSet<String> set = new TreeSet<>();
+        if (!Files.isDirectory(root)) {
+            return set;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            s.filter(Files::isRegularFile).forEach(p -> set.add(root.relativize(p).toString()));
+        }
+        set.remove(OutputTree.MARKER);
+        return set;
+    }
+
+    private static void replace(Path golden, Path out) throws IOException {
+        if (Files.exists(golden)) {
+            try (Stream<Path> s = Files.walk(golden)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        List<Path> all = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(out)) {
+            s.filter(Files::isRegularFile).forEach(all::add);
+        }
+        for (Path p : all) {
+            if (p.getFileName().toString().equals(OutputTree.MARKER)) {
+                continue;
+            }
+            Path target = golden.resolve(out.relativize(p).toString());
+            Files.createDirectories(target.getParent());
+            Files.copy(p, target);
+        }
+    }
+}
