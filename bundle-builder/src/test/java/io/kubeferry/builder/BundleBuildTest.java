@@ -28,9 +28,11 @@ import io.kubeferry.bundle.SafeExtractor;
 import io.kubeferry.bundle.Sha256;
 import io.kubeferry.bundle.VerificationReport;
 import io.kubeferry.inventory.Secret;
+import io.kubeferry.testbed.ExecResult;
+import io.kubeferry.testbed.TestHost;
+import io.kubeferry.testbed.Testbed;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -161,7 +163,7 @@ class BundleBuildTest {
     }
 
     @AfterAll
-    void tearDown() {
+    void tearDown() throws IOException {
         if (files != null) {
             files.close();
         }
@@ -170,6 +172,13 @@ class BundleBuildTest {
         }
         if (auth != null) {
             auth.close();
+        }
+        if (work != null && !Boolean.getBoolean("kubeferry.keep")) {
+            try (var walk = Files.walk(work)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 
@@ -197,6 +206,16 @@ class BundleBuildTest {
         BundleBuilder b = new BundleBuilder(d, registry, new BundlePacker(BundlePacker.Options.defaults()),
                 new PrintStream(new ByteArrayOutputStream()));
         return b.build(s, new BundleBuilder.Inputs(installerJar(), work.resolve("templates"), null, jdk, 4), output);
+    }
+
+    /** A build of another spec through the API, no runtime. */
+    void build(Path otherSpec) throws Exception {
+        BundleSpec s = new SpecReader().read(otherSpec);
+        Downloader d = new Downloader(Downloader.defaultClient(), new ContentCache(cacheDir), ProgressListener.NONE, 2,
+                Duration.ofMillis(10));
+        new BundleBuilder(d, new RegistryClient(RegistryClient.defaultClient(), d, new RegistryCredentials(), h -> false),
+                new BundlePacker(BundlePacker.Options.defaults()), new PrintStream(new ByteArrayOutputStream()))
+                .build(s, new BundleBuilder.Inputs(null, null, null, null, 2), work.resolve("out/other.tar.gz"));
     }
 
     /** The real installer jar when the lead's build made it, else this module's format jar as a stand-in. */
@@ -357,6 +376,22 @@ class BundleBuildTest {
         assertTrue(out.contains("hello from app-a"), out);
     }
 
+    @Test
+    @Order(10)
+    void imagesImportAndRunOnATestDatacenterHost() throws Exception {
+        Testbed testbed = Testbed.shared(1);
+        TestHost host = testbed.host(1);
+        // hosts see this machine's /var/tmp (copy-on-write); their own writes stay private
+        Path images = extracted().resolve("images/images.tar");
+        String scratch = "/var/tmp/kf-bundle-ctr-" + System.nanoTime();
+        ExecResult r = testbed.exec(host, TempContainerd.script(scratch, images.toString(),
+                "registry.example.test/test/app-b:1", "/bin/busybox cat /b.txt") + "\nrm -rf " + scratch + "\n",
+                Duration.ofMinutes(3));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("registry.example.test/test/multi:1"), r.stdout());
+        assertTrue(r.stdout().contains("hello from app-b"), r.stdout());
+    }
+
     Path extracted;
 
     Path extracted() throws IOException {
@@ -404,9 +439,9 @@ class BundleBuildTest {
         assertTrue(text.contains("expected sha256 " + wrong + ", actual " + Sha256.ofBytes(good)), text);
         assertFalse(Files.exists(work.resolve("out/bad.tar.gz")));
         assertTrue(new ContentCache(cacheDir).find(Sha256.ofBytes(good)).isEmpty(), "a bad file never enters the cache");
-        assertThrows(ChecksumMismatchException.class, () -> {
-            throw new ChecksumMismatchException("x", "y", "a", "b");
-        });
+        var direct = assertThrows(ChecksumMismatchException.class, () -> build(badSpec));
+        assertEquals(wrong, direct.expected());
+        assertEquals(Sha256.ofBytes(good), direct.actual());
     }
 
     @Test
@@ -431,9 +466,6 @@ class BundleBuildTest {
     @Test
     @Order(9)
     void cliBuildsAndVerifiesWithExitCodeZero() throws Exception {
-        Path cliSpec = work.resolve("spec/cli.yaml");
-        Files.writeString(cliSpec, "extends: bundle.yaml\nregistries: []\n");
-        // credentials for the auth registry come from a Docker config.json here
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Path out = work.resolve("out/cli.tar.gz");
         int code = BundleBuilderCli.run(new String[] {"build", "-f", spec.toString(), "-o", out.toString(), "--no-runtime",
@@ -445,9 +477,5 @@ class BundleBuildTest {
         int verify = BundleBuilderCli.run(new String[] {"verify", bundle.toString()}, new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(new ByteArrayOutputStream()));
         assertEquals(0, verify);
-    }
-
-    static InputStream unused() {
-        return InputStream.nullInputStream();
     }
 }

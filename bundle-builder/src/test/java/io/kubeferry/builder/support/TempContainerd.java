@@ -33,7 +33,7 @@ public final class TempContainerd {
                 EOF
                 containerd --config "$d/config.toml" >"$d/containerd.log" 2>&1 &
                 pid=$!
-                trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+                trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$d/root" "$d/state" "$d/probe"' EXIT
                 for i in $(seq 100); do [ -S "$d/containerd.sock" ] && break; sleep 0.1; done
                 c="ctr -a $d/containerd.sock -n k8s.io"
                 snap=overlayfs
