@@ -1,0 +1,101 @@
+package io.kubeferry.builder.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.errors.Problem;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpecReaderTest {
+    @TempDir
+    Path dir;
+
+    static Path repoRoot() {
+        return Path.of(System.getProperty("kubeferry.repo.root", "..")).toAbsolutePath().normalize();
+    }
+
+    @Test
+    void defaultSpecsLoadWithUpstreamLocations() {
+        for (String[] v : List.of(new String[] {"1.32", "1.32.9", "registry.k8s.io/etcd:3.5.16-0", "registry.k8s.io/pause:3.10"},
+                new String[] {"1.33", "1.33.5", "registry.k8s.io/etcd:3.5.21-0", "registry.k8s.io/coredns/coredns:v1.12.0"},
+                new String[] {"1.34", "1.34.1", "registry.k8s.io/etcd:3.6.4-0", "registry.k8s.io/pause:3.10.1"})) {
+            BundleSpec s = new SpecReader().read(repoRoot().resolve("bundle-builder/specs/kubernetes-" + v[0] + ".yaml"));
+            assertEquals(v[1], s.kubernetesVersion());
+            List<String> refs = s.images().stream().map(BundleSpec.ImageSpec::reference).toList();
+            assertTrue(refs.contains("registry.k8s.io/kube-apiserver:v" + v[1]), refs.toString());
+            assertTrue(refs.contains(v[2]) && refs.contains(v[3]), refs.toString());
+            assertEquals(10, refs.size());
+            BundleSpec.BinarySpec kubelet = s.binaries().stream().filter(b -> b.name().equals("kubelet")).findFirst().orElseThrow();
+            Map<String, String> vars = SpecReader.variables(s.kubernetesVersion(), s.versions(), kubelet, "amd64");
+            assertEquals("https://dl.k8s.io/release/v" + v[1] + "/bin/linux/amd64/kubelet", Templates.expand(kubelet.url(), vars));
+            assertEquals(7, s.binaries().size());
+        }
+    }
+
+    @Test
+    void mirrorsExtendAndExtraImagesApply() throws IOException {
+        Files.writeString(dir.resolve("note.txt"), "x");
+        Path spec = dir.resolve("mine.yaml");
+        Files.writeString(spec, "extends: " + repoRoot().resolve("bundle-builder/specs/kubernetes-1.34.yaml") + "\n"
+                + "mirrors:\n  - {prefix: registry.k8s.io/, replacement: harbor.corp/k8s/}\n"
+                + "images: [harbor.corp/apps/tool:1.0]\nfiles: [{path: extra/note.txt, source: note.txt}]\n"
+                + "registries: [{host: harbor.corp, username: robot, passwordEnv: HARBOR_PW}]\n");
+        BundleSpec s = new SpecReader(k -> k.equals("HARBOR_PW") ? "pw" : null).read(spec);
+        assertEquals(11, s.images().size());
+        assertEquals("harbor.corp/k8s/pause:3.10.1", s.mirrored("registry.k8s.io/pause:3.10.1"));
+        assertEquals("docker.io/library/haproxy:3.2-alpine", s.mirrored("docker.io/library/haproxy:3.2-alpine"));
+        assertEquals("pw", s.registries().get(0).password().reveal());
+        assertTrue(!s.registries().get(0).password().toString().contains("pw"));
+        assertEquals(1, s.files().size());
+    }
+
+    @Test
+    void everyProblemIsReportedWithFileLineAndPath() throws IOException {
+        Path spec = dir.resolve("bad.yaml");
+        Files.writeString(spec, """
+                kubernetesVersion: one.two
+                architectures: [amd64, s390x]
+                binaries:
+                  - name: kubelet
+                    url: https://dl.k8s.io/v${kubernetesVersion}/${arhc}/kubelet
+                    sha256Url: ${url}.sha256
+                  - name: runc
+                    url: https://example.test/runc
+                images:
+                  - Not_A/valid::ref
+                imagesList: [x.txt]
+                """);
+        BadInputException e = assertThrows(BadInputException.class, () -> new SpecReader().read(spec));
+        List<String> p = e.problems().stream().map(Problem::format).toList();
+        String all = String.join("\n", p);
+        assertTrue(all.contains("bad.yaml:1:20 (kubernetesVersion): 'one.two' is not a Kubernetes version"), all);
+        assertTrue(all.contains("bad.yaml:2:16 (architectures): unsupported architecture 's390x'"), all);
+        assertTrue(all.contains("bad.yaml:7:5 (binaries[1]): binary 'runc' has no checksum"), all);
+        assertTrue(all.contains("bad.yaml:10:5 (images[0])"), all);
+        assertTrue(all.contains("bad.yaml:11:1 (imagesList): unknown key 'imagesList'"), all);
+    }
+
+    @Test
+    void unknownTemplateVariableIsNamed() throws IOException {
+        Path spec = dir.resolve("typo.yaml");
+        Files.writeString(spec, """
+                kubernetesVersion: 1.34.1
+                architectures: [amd64]
+                binaries:
+                  - name: kubelet
+                    url: https://dl.k8s.io/v${kubernetesVersion}/${arhc}/kubelet
+                    sha256Url: ${url}.sha256
+                """);
+        BadInputException e = assertThrows(BadInputException.class, () -> new SpecReader().read(spec));
+        String all = e.getMessage();
+        assertTrue(all.contains("typo.yaml:4:5 (binaries[0]): binary 'kubelet': unknown variable ${arhc}"), all);
+    }
+}
