@@ -377,9 +377,11 @@ create_host() {
   # 9>&-: the host must not inherit (and so hold forever) the lock of this `up`
   setsid "$SELF" _launch "$name" </dev/null >"$h/init.log" 2>&1 9>&- &
   upid=$!
-  for ((i = 0; i < 100; i++)); do # the unshare process forks the host's pid 1
-    pid=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | awk '{print $1}') || true
-    [[ -n $pid ]] && break
+  for ((i = 0; i < 200; i++)); do # once _launch has become unshare, unshare's only child is the host's pid 1
+    if [[ $(readlink "/proc/$upid/exe" 2>/dev/null) == */unshare ]]; then
+      pid=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | awk '{print $1}') || true
+      [[ -n $pid ]] && break
+    fi
     [[ -d /proc/$upid ]] || break
     sleep 0.05
   done
