@@ -1,0 +1,126 @@
+package io.kubeferry.component;
+
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Inventory;
+import io.kubeferry.render.RenderService;
+import io.kubeferry.render.RenderedCluster;
+import io.kubeferry.render.TemplateSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** run / clean against a stand-in host whose root is a temp directory. */
+class ComponentLifecycleTest {
+    @TempDir
+    Path tmp;
+
+    private static Inventory inventory() {
+        return io.kubeferry.render.FixturesAccess.localProxy();
+    }
+
+    @Test
+    void runPutsEveryFileAndRestartsOnlyWhenSomethingChanged() throws IOException {
+        Inventory inv = inventory();
+        RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);
+        Host w1 = inv.host("w1").orElseThrow();
+        DirectoryHost host = new DirectoryHost(Files.createDirectories(tmp.resolve("w1")));
+        RenderedCluster.Rendered kubelet = rc.component("kubelet");
+
+        Component.RunReport first = kubelet.component().run(host, w1, kubelet.output().filesFor("w1"));
+        assertEquals(4, first.changedPaths().size());
+        assertTrue(first.commands().contains("systemctl restart kubelet"), first.commands().toString());
+        for (RenderedFile f : kubelet.output().filesFor("w1")) {
+            assertEquals(f.text(), Files.readString(host.path(f.path())));
+        }
+
+        Component.RunReport second = kubelet.component().run(host, w1, kubelet.output().filesFor("w1"));
+        assertTrue(second.changedPaths().isEmpty());
+        assertFalse(second.commands().stream().anyMatch(c -> c.contains("restart")), second.commands().toString());
+        assertTrue(second.commands().contains("systemctl enable --now kubelet"), second.commands().toString());
+    }
+
+    @Test
+    void cleanRemovesEverythingEveryComponentPutOnAHost() throws IOException {
+        Inventory inv = inventory();
+        RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);
+        for (String name : List.of("cp1", "w1")) {
+            Host h = inv.host(name).orElseThrow();
+            Path root = Files.createDirectories(tmp.resolve(name));
+            Files.createDirectories(root.resolve("etc"));
+            Files.writeString(root.resolve("etc/hosts"), "127.0.0.1 localhost\n");
+            DirectoryHost host = new DirectoryHost(root);
+            for (RenderedCluster.Rendered r : rc.components()) {
+                r.component().run(host, h, r.output().filesFor(name));
+            }
+            assertEquals(rc.filesFor(name).size(), countFiles(root) - 1, "every file put, plus the existing /etc/hosts");
+            List<RenderedCluster.Rendered> reversed = new java.util.ArrayList<>(rc.components());
+            java.util.Collections.reverse(reversed);
+            for (RenderedCluster.Rendered r : reversed) {
+                r.component().clean(host, h, r.output().filesFor(name));
+                r.component().clean(host, h, r.output().filesFor(name)); // idempotent
+            }
+            assertEquals(1, countFiles(root), "only /etc/hosts is left on " + name);
+            assertEquals("127.0.0.1 localhost\n", Files.readString(root.resolve("etc/hosts")));
+            assertTrue(host.commands.contains("if systemctl cat kubelet >/dev/null 2>&1; then systemctl disable --now kubelet; fi"));
+        }
+    }
+
+    @Test
+    void hostsLineIsAddedOnceReplacedOnChangeAndOtherLinesKept() throws IOException {
+        Inventory inv = inventory();
+        RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);
+        Host w1 = inv.host("w1").orElseThrow();
+        Path root = Files.createDirectories(tmp.resolve("w1"));
+        Files.createDirectories(root.resolve("etc"));
+        Files.writeString(root.resolve("etc/hosts"), "127.0.0.1 localhost\n10.1.1.1 other\n");
+        DirectoryHost host = new DirectoryHost(root);
+        RenderedCluster.Rendered proxy = rc.component("apiserver-proxy");
+        proxy.component().run(host, w1, proxy.output().filesFor("w1"));
+        proxy.component().run(host, w1, proxy.output().filesFor("w1"));
+        String expectedLine = "127.0.0.1 apiserver.kubeferry.local " + ApiServerProxy.HOSTS_MARKER;
+        assertEquals("127.0.0.1 localhost\n10.1.1.1 other\n" + expectedLine + "\n", Files.readString(root.resolve("etc/hosts")));
+        // a changed fragment replaces the line rather than adding a second
+        Files.writeString(host.path(ApiServerProxy.HOSTS_FRAGMENT), "127.0.0.2 apiserver.kubeferry.local\n");
+        host.exec(proxy.component().startCommands(w1, true).get(0));
+        assertEquals("127.0.0.1 localhost\n10.1.1.1 other\n127.0.0.2 apiserver.kubeferry.local "
+                + ApiServerProxy.HOSTS_MARKER + "\n", Files.readString(root.resolve("etc/hosts")));
+        proxy.component().clean(host, w1, proxy.output().filesFor("w1"));
+        assertEquals("127.0.0.1 localhost\n10.1.1.1 other\n", Files.readString(root.resolve("etc/hosts")));
+    }
+
+    @Test
+    void etcdCleanAlsoRemovesItsDataDirectory() throws IOException {
+        Inventory inv = inventory();
+        RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);
+        Host cp1 = inv.host("cp1").orElseThrow();
+        DirectoryHost host = new DirectoryHost(Files.createDirectories(tmp.resolve("cp1")));
+        RenderedCluster.Rendered etcd = rc.component("etcd");
+        etcd.component().run(host, cp1, etcd.output().filesFor("cp1"));
+        Files.createDirectories(host.path("/var/lib/etcd/member/snap"));
+        etcd.component().clean(host, cp1, etcd.output().filesFor("cp1"));
+        assertFalse(Files.exists(host.path("/var/lib/etcd")));
+        assertFalse(Files.exists(host.path("/etc/kubernetes/manifests/etcd.yaml")));
+    }
+
+    @Test
+    void registryIsAFreshListEachTime() {
+        assertEquals(Components.standard().stream().map(Component::name).toList(),
+                Components.standard().stream().map(Component::name).toList());
+        assertTrue(Components.standard() != Components.standard());
+    }
+
+    private static long countFiles(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+}
