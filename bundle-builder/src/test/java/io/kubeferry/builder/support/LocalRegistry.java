@@ -28,6 +28,17 @@ public final class LocalRegistry implements AutoCloseable {
 
     /** @param user null for an open registry, else the only user of an htpasswd-protected one */
     public static LocalRegistry start(Path dir, String user, String password) throws IOException, InterruptedException {
+        return start(dir, user, password, null, null);
+    }
+
+    /** A registry in token mode: clients must fetch a bearer token from {@code realm} (see {@link TokenServer}). */
+    public static LocalRegistry startWithTokenAuth(Path dir, String realm, Path rootCert, String user, String password)
+            throws IOException, InterruptedException {
+        return start(dir, user, password, realm, rootCert);
+    }
+
+    private static LocalRegistry start(Path dir, String user, String password, String realm, Path rootCert)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir.resolve("storage"));
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -36,7 +47,10 @@ public final class LocalRegistry implements AutoCloseable {
         StringBuilder yml = new StringBuilder("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
                 + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("storage") + "\n"
                 + "http:\n  addr: 127.0.0.1:" + port + "\n");
-        if (user != null) {
+        if (realm != null) {
+            yml.append("auth:\n  token:\n    realm: ").append(realm).append("\n    service: ").append(TokenServer.SERVICE)
+                    .append("\n    issuer: ").append(TokenServer.ISSUER).append("\n    rootcertbundle: ").append(rootCert).append('\n');
+        } else if (user != null) {
             Path htpasswd = dir.resolve("htpasswd");
             Files.writeString(htpasswd, Processes.run(List.of("htpasswd", "-Bbn", user, password)).strip() + "\n");
             yml.append("auth:\n  htpasswd:\n    realm: kubeferry-test\n    path: ").append(htpasswd).append('\n');
