@@ -138,6 +138,17 @@ public final class Testbed {
         return runScript(List.of("exec", h.name(), "/bin/sh", "-c", shellCommand), timeout);
     }
 
+    /**
+     * Copies a machine file into the host (as root, streamed through the host's namespaces, not ssh); the
+     * host path's parent directory must exist.
+     */
+    public void copyTo(TestHost h, Path localFile, String hostPath) {
+        Objects.requireNonNull(hostPath, "hostPath");
+        List<String> cmd = new ArrayList<>(List.of("bash", script().toString(), "exec", h.name(), "/bin/sh", "-c",
+                "cat > \"$1\"", "copyTo", hostPath));
+        check(run(cmd, localFile, SCRIPT_TIMEOUT), "exec " + h.name() + " (copy " + localFile + " to " + hostPath + ")");
+    }
+
     /** Path of testbed.sh, found via system property kubeferry.repo.root or by walking up from the cwd. */
     public static Path script() {
         String root = System.getProperty("kubeferry.repo.root");
@@ -163,10 +174,10 @@ public final class Testbed {
         cmd.add("bash");
         cmd.add(script().toString());
         cmd.addAll(args);
-        return run(cmd, timeout);
+        return run(cmd, null, timeout);
     }
 
-    private static ExecResult run(List<String> cmd, Duration timeout) {
+    private static ExecResult run(List<String> cmd, Path stdin, Duration timeout) {
         Path out = null;
         Path err = null;
         try {
@@ -177,7 +188,7 @@ public final class Testbed {
             // this JVM holds /tmp/kubeferry-testbed.lock already: testbed.sh must not wait for it
             pb.environment().put("KUBEFERRY_TESTBED_JVM_LOCK", "held");
             Process p = pb
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from((stdin == null ? Path.of("/dev/null") : stdin).toFile()))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
                     .start();

@@ -2,6 +2,7 @@ package io.kubeferry.testbed;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -116,6 +118,33 @@ class TestbedTest {
         } finally {
             testbed.exec(h, "systemctl disable --now kf-dummy; rm -rf " + unit + " " + unit + ".d "
                     + "/tmp/kf-dummy.env /tmp/kf-dummy.pre");
+        }
+    }
+
+    @Test
+    void realContainerdStartedByTheStandInRunsAContainerFromAnImportedOciArchive(@TempDir Path tmp) throws Exception {
+        TestHost h = testbed.host(1);
+        Path image = tmp.resolve("busybox-oci.tar");
+        Process build = new ProcessBuilder("bash", Testbed.script().resolveSibling("oci/make-busybox-image.sh").toString(),
+                image.toString(), "docker.io/kubeferry/busybox:testbed-test").redirectErrorStream(true).start();
+        String buildOut = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, build.waitFor(), buildOut);
+        // leave containerd as we found it (another module's test may have started it)
+        boolean wasActive = testbed.exec(h, "systemctl is-active --quiet containerd").exitCode() == 0;
+        try {
+            testbed.copyTo(h, image, "/tmp/busybox-oci.tar");
+            ExecResult r = testbed.exec(h, String.join("\n",
+                    "set -e",
+                    "systemctl start containerd",
+                    "for i in $(seq 50); do ctr version >/dev/null 2>&1 && break; sleep 0.1; done",
+                    "ctr -n k8s.io images import /tmp/busybox-oci.tar >/dev/null",
+                    "ctr -n k8s.io run --rm docker.io/kubeferry/busybox:testbed-test kf-testbed-test "
+                            + "sh -c 'echo in-container; hostname'"), Duration.ofMinutes(2));
+            assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+            assertEquals("in-container\n" + h.name() + "\n", r.stdout());
+        } finally {
+            testbed.exec(h, "ctr -n k8s.io images rm docker.io/kubeferry/busybox:testbed-test >/dev/null 2>&1; "
+                    + (wasActive ? "" : "systemctl stop containerd; ") + "rm -f /tmp/busybox-oci.tar");
         }
     }
 
