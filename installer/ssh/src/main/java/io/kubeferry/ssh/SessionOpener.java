@@ -40,8 +40,9 @@ final class SessionOpener {
             methods.add("publickey");
         }
         if (ep.password() != null) {
-            methods.add("keyboard-interactive");
+            // password first: it is what most servers offer, and a wrong one then fails in one server delay
             methods.add("password");
+            methods.add("keyboard-interactive");
         }
         if (methods.isEmpty()) {
             throw new BadInputException(ep.hostName(), "no SSH credentials for " + ep.display() + ": set "
@@ -58,10 +59,6 @@ final class SessionOpener {
         session.setHostKeyRepository(verifier);
         session.setConfig("StrictHostKeyChecking", "yes");
         session.setConfig("PreferredAuthentications", String.join(",", methods));
-        session.setConfig("MaxAuthTries", "6");
-        if (ep.password() != null) {
-            session.setPassword(ep.password().revealBytes());
-        }
         session.setUserInfo(new Credentials(ep.password(), ep.passphrase()));
         session.setDaemonThread(true);
         if (proxy != null) {
@@ -181,10 +178,16 @@ final class SessionOpener {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    /** Answers JSch's questions with what the inventory says; never prompts a human. */
+    /**
+     * Answers JSch's questions with what the inventory says; never prompts a human. The password is given
+     * once per method: JSch would otherwise retry a wrong one up to MaxAuthTries times, each costing the
+     * server's failure delay (about 2 s with PAM), and overrun the connect timeout.
+     */
     private static final class Credentials implements UserInfo, UIKeyboardInteractive {
         private final Secret password;
         private final Secret passphrase;
+        private int passwordPrompts;
+        private int keyboardRounds;
 
         Credentials(Secret password, Secret passphrase) {
             this.password = password;
@@ -202,8 +205,9 @@ final class SessionOpener {
         }
 
         @Override
-        public boolean promptPassword(String message) {
-            return password != null;
+        public synchronized boolean promptPassword(String message) {
+            // JSch asks again only after the server rejected the password
+            return password != null && passwordPrompts++ == 0;
         }
 
         @Override
@@ -221,9 +225,14 @@ final class SessionOpener {
         }
 
         @Override
-        public String[] promptKeyboardInteractive(String destination, String name, String instruction,
-                                                  String[] prompt, boolean[] echo) {
-            if (password == null) {
+        public synchronized String[] promptKeyboardInteractive(String destination, String name, String instruction,
+                                                               String[] prompt, boolean[] echo) {
+            boolean asksSecret = false;
+            for (boolean e : echo) {
+                asksSecret |= !e;
+            }
+            boolean rejected = passwordPrompts > 1 || (asksSecret && keyboardRounds++ > 0);
+            if (password == null || rejected) {
                 return null;
             }
             // Servers using PAM ask for the password in one prompt; answer every non-echoed prompt with it.
