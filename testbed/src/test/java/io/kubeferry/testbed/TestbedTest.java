@@ -106,7 +106,7 @@ class TestbedTest {
             assertEquals(0, setup.exitCode(), setup.stdout() + setup.stderr());
 
             ExecResult active = testbed.exec(h, "systemctl is-active kf-dummy; systemctl is-enabled kf-dummy; "
-                    + "cat /tmp/kf-dummy.pre; sleep 0.3; journalctl -u kf-dummy | grep '^started'; "
+                    + "cat /tmp/kf-dummy.pre; sleep 0.3; journalctl -u kf-dummy | grep '^started' | tail -n 1; "
                     + "pid=$(systemctl show -p MainPID --value kf-dummy); tr '\\0' ' ' < /proc/$pid/cmdline");
             assertEquals(0, active.exitCode(), active.stderr());
             assertEquals("active\nenabled\npre\nstarted hello world dropin\nsleep 1000 ", active.stdout());
@@ -117,7 +117,7 @@ class TestbedTest {
             assertEquals("inactive\nrc=3\ngone\n", stopped.stdout(), stopped.stderr());
         } finally {
             testbed.exec(h, "systemctl disable --now kf-dummy; rm -rf " + unit + " " + unit + ".d "
-                    + "/tmp/kf-dummy.env /tmp/kf-dummy.pre");
+                    + "/tmp/kf-dummy.env /tmp/kf-dummy.pre /var/log/systemctl-standin/kf-dummy.service.log");
         }
     }
 
