@@ -59,7 +59,7 @@ public final class RenderService {
         }
         ImageSet images = inputs.images().orElseGet(() -> ImageSet.defaultsFor(inventory.cluster()));
         RenderContext ctx = new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem());
-        List<Problem> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>(checkExtraArgs(inventory));
         List<RenderedCluster.Rendered> rendered = new ArrayList<>();
         for (Component c : Components.forInventory(components, inventory)) {
             try {
@@ -78,6 +78,30 @@ public final class RenderService {
         List<String> hosts = inventory.nodes().stream().map(Host::name).toList();
         return new RenderedCluster(rendered, hosts, Map.of(), notes);
     }
+
+    /** Flag names and values end up on command lines and in YAML lists: keep them to what a flag can be. */
+    private static List<Problem> checkExtraArgs(Inventory inventory) {
+        List<Problem> problems = new ArrayList<>();
+        inventory.cluster().extraArgs().forEach((component, args) -> {
+            if (!RenderContext.ARG_COMPONENTS.contains(component)) {
+                problems.add(Problem.error("cluster.extraArgs." + component, "unknown component; extra args are "
+                        + "accepted for " + String.join(", ", RenderContext.ARG_COMPONENTS)));
+            }
+            args.forEach((name, value) -> {
+                String where = "cluster.extraArgs." + component + "." + name;
+                if (!FLAG_NAME.matcher(name).matches()) {
+                    problems.add(Problem.error(where, "a flag name is lower-case letters, digits and dashes, without "
+                            + "the leading '--' (e.g. audit-log-path)"));
+                }
+                if (value.contains("\n") || value.contains("\r")) {
+                    problems.add(Problem.error(where, "a flag value must be one line"));
+                }
+            });
+        });
+        return problems;
+    }
+
+    private static final java.util.regex.Pattern FLAG_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9.-]*");
 
     /** Renders one component alone (for the phase runner re-running a single step). */
     public ComponentOutput render(Component component, Inventory inventory, RenderInputs inputs) {

@@ -62,13 +62,41 @@ class GoldenFilesTest {
             String actual = Files.readString(out.resolve(rel));
             String what = c.name() + ": " + rel + " differs from the golden file";
             if (rel.endsWith(".yaml") || rel.endsWith(".yml")) {
-                assertEquals(TestSupport.yamlDocs(expected), TestSupport.yamlDocs(actual), what);
+                List<Object> e = TestSupport.yamlDocs(expected);
+                List<Object> a = TestSupport.yamlDocs(actual);
+                if (!e.equals(a)) {
+                    throw new AssertionError(what + " at " + firstDifference("", e, a)
+                            + " (regenerate with -Dkubeferry.golden.update=true and review the diff)");
+                }
             } else if (rel.equals("index.txt")) {
                 assertEquals(withoutDigests(expected), withoutDigests(actual), what + " (paths or modes)");
             } else {
                 assertEquals(expected, actual, what);
             }
         }
+    }
+
+    /** The YAML path of the first difference, e.g. {@code [0].spec.containers[0].resources.requests.cpu: 250m != 200m}. */
+    static String firstDifference(String path, Object expected, Object actual) {
+        if (expected instanceof java.util.Map<?, ?> em && actual instanceof java.util.Map<?, ?> am) {
+            TreeSet<String> keys = new TreeSet<>();
+            em.keySet().forEach(k -> keys.add(String.valueOf(k)));
+            am.keySet().forEach(k -> keys.add(String.valueOf(k)));
+            for (String k : keys) {
+                if (!java.util.Objects.equals(em.get(k), am.get(k))) {
+                    return firstDifference(path + "." + k, em.get(k), am.get(k));
+                }
+            }
+        } else if (expected instanceof List<?> el && actual instanceof List<?> al) {
+            for (int i = 0; i < Math.max(el.size(), al.size()); i++) {
+                Object x = i < el.size() ? el.get(i) : "(missing)";
+                Object y = i < al.size() ? al.get(i) : "(missing)";
+                if (!java.util.Objects.equals(x, y)) {
+                    return firstDifference(path + "[" + i + "]", x, y);
+                }
+            }
+        }
+        return path + ": golden " + expected + " != rendered " + actual;
     }
 
     /** index.txt lines are "host mode sha256 path"; digests are byte-level, the YAML check is structural. */

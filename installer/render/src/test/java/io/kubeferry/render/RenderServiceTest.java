@@ -1,0 +1,139 @@
+package io.kubeferry.render;
+
+import io.kubeferry.component.RenderedFile;
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.inventory.Inventory;
+import io.kubeferry.inventory.Networking;
+import io.kubeferry.inventory.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Input checks and the review tree. */
+class RenderServiceTest {
+    @TempDir
+    Path tmp;
+
+    private final RenderService svc = new RenderService(TemplateSource.builtIn());
+
+    @Test
+    void calicoIsRefusedNamingTheField() {
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> svc.renderAll(Fixtures.ha().cni(Networking.Cni.CALICO).build()));
+        assertEquals("cluster.networking.cni", e.problems().get(0).where());
+    }
+
+    @Test
+    void unsupportedVersionIsRefused() {
+        BadInputException e = assertThrows(BadInputException.class, () -> svc.renderAll(Fixtures.ha().version("1.31.4").build()));
+        assertEquals("cluster.kubernetesVersion", e.problems().get(0).where());
+    }
+
+    @Test
+    void flannelWithoutPodSubnetIsRefused() {
+        BadInputException e = assertThrows(BadInputException.class, () -> svc.renderAll(Fixtures.ha().podSubnet(null).build()));
+        assertEquals("cluster.networking.podSubnet", e.problems().get(0).where());
+    }
+
+    @Test
+    void badExtraArgsAndLabelsAreAllReportedAtOnce() {
+        Inventory inv = Fixtures.ha().extraArgs(Map.of(
+                "kube-apiserver", Map.of("--audit-log-path", "/var/log/a.log"),
+                "kubelet", Map.of("max-pods", "110 --evil"),
+                "kube-shceduler", Map.of("v", "2"))).build();
+        BadInputException e = assertThrows(BadInputException.class, () -> svc.renderAll(inv));
+        List<String> where = e.problems().stream().map(p -> p.where()).sorted().toList();
+        assertEquals(List.of("cluster.extraArgs.kube-apiserver.--audit-log-path", "cluster.extraArgs.kube-shceduler",
+                "cluster.extraArgs.kubelet.max-pods"), where);
+    }
+
+    @Test
+    void restrictedNodeLabelIsRefused() {
+        Inventory base = Fixtures.ha().build();
+        var hosts = new java.util.ArrayList<>(base.hosts());
+        var w1 = hosts.get(3);
+        hosts.set(3, new io.kubeferry.inventory.Host(w1.name(), w1.address(), w1.internalAddress(), null, w1.roles(),
+                Map.of("node-role.kubernetes.io/worker", ""), List.of()));
+        Inventory inv = new Inventory(base.source(), base.cluster(), hosts);
+        BadInputException e = assertThrows(BadInputException.class, () -> svc.renderAll(inv));
+        assertEquals("hosts.w1.labels.node-role.kubernetes.io/worker", e.problems().get(0).where());
+    }
+
+    @Test
+    void etcdOnANonControlPlaneHostIsRefused() {
+        Inventory base = Fixtures.ha().build();
+        var hosts = new java.util.ArrayList<>(base.hosts());
+        var w1 = hosts.get(3);
+        hosts.set(3, new io.kubeferry.inventory.Host(w1.name(), w1.address(), w1.internalAddress(), null,
+                Set.of(Role.WORKER, Role.ETCD), Map.of(), List.of()));
+        Inventory inv = new Inventory(base.source(), base.cluster(), hosts);
+        BadInputException e = assertThrows(BadInputException.class, () -> svc.renderAll(inv));
+        assertEquals("hosts.w1.roles", e.problems().get(0).where());
+    }
+
+    @Test
+    void extraFilesFromThePkiLandInTheTreeWithTheirMode() throws IOException {
+        RenderedCluster rc = svc.renderAll(Fixtures.ha().build()).withExtraFiles(Map.of(
+                "cp1", List.of(RenderedFile.text("/etc/kubernetes/pki/ca.key", "stand-in key", 0600))));
+        Path out = tmp.resolve("out");
+        svc.save(rc, out);
+        Path key = out.resolve("cp1/etc/kubernetes/pki/ca.key");
+        assertEquals("stand-in key", Files.readString(key));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+        assertTrue(Files.readString(out.resolve("index.txt")).contains("cp1 0600 "));
+        assertThrows(IllegalStateException.class, () -> rc.withExtraFiles(Map.of(
+                "cp1", List.of(RenderedFile.text("/etc/kubernetes/manifests/etcd.yaml", "x", 0600)))));
+    }
+
+    @Test
+    void saveRefusesAForeignDirectoryAndReplacesAnEarlierRender() throws IOException {
+        Path foreign = Files.createDirectories(tmp.resolve("foreign"));
+        Files.writeString(foreign.resolve("important.txt"), "keep me");
+        assertThrows(BadInputException.class, () -> svc.save(svc.renderAll(Fixtures.ha().build()), foreign));
+        assertEquals("keep me", Files.readString(foreign.resolve("important.txt")));
+
+        Path out = tmp.resolve("out");
+        svc.save(svc.renderAll(Fixtures.ha().build()), out);
+        assertTrue(Files.isDirectory(out.resolve("w2")));
+        svc.save(svc.renderAll(Fixtures.ha().size(3, 1).build()), out);
+        assertFalse(Files.exists(out.resolve("w2")), "a host gone from the inventory leaves no stale files");
+        assertTrue(Files.isRegularFile(out.resolve("w1/var/lib/kubelet/config.yaml")));
+    }
+
+    @Test
+    void clusterInfoNeedsTheCaAndSaysSo() {
+        RenderedCluster without = svc.renderAll(Fixtures.ha().build());
+        assertTrue(without.addons().stream().noneMatch(a -> a.name().equals("cluster-info")));
+        assertEquals(1, without.notes().size());
+        RenderedCluster with = svc.renderAll(Fixtures.ha().build(), RenderInputs.none().withClusterCa(TestSupport.FAKE_CA_PEM));
+        var info = with.addons().stream().filter(a -> a.name().equals("cluster-info")).findFirst().orElseThrow();
+        String kubeconfig = (String) TestSupport.at(TestSupport.yamlMap(info.yaml()), "data", "kubeconfig");
+        assertEquals(java.util.Base64.getEncoder().encodeToString(TestSupport.FAKE_CA_PEM),
+                TestSupport.at(TestSupport.yamlMap(kubeconfig), "clusters", "0", "cluster", "certificate-authority-data"));
+    }
+
+    @Test
+    void everyAddonDocumentParsesAndHasKindAndName() {
+        RenderedCluster rc = svc.renderAll(Fixtures.ha().build(), RenderInputs.none().withClusterCa(TestSupport.FAKE_CA_PEM));
+        int docs = 0;
+        for (var a : rc.addons()) {
+            for (Object d : TestSupport.yamlDocs(a.yaml())) {
+                assertTrue(TestSupport.at(d, "kind") instanceof String, a.name());
+                assertTrue(TestSupport.at(d, "metadata", "name") instanceof String, a.name());
+                docs++;
+            }
+        }
+        assertTrue(docs > 25, "addons hold " + docs + " objects");
+    }
+}
