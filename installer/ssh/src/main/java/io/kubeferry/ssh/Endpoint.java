@@ -23,8 +23,14 @@ record Endpoint(String hostName, String settingsPrefix, String address, int port
     static Endpoint of(Host host) {
         SshSettings s = host.ssh();
         return new Endpoint(host.name(), "ssh", host.address(), s.port() <= 0 ? 22 : s.port(), s.user(), s.password(),
-                s.privateKeyFile(), s.passphrase(), s.hostKeyFingerprint(), s.knownHostsFile(), s.hostKeyPolicy(),
+                s.privateKeyFile(), s.passphrase(), s.hostKeyFingerprint(), knownHosts(s), s.hostKeyPolicy(),
                 timeout(s));
+    }
+
+    /** Like OpenSSH: ~/.ssh/known_hosts unless the inventory names another file. */
+    private static Path knownHosts(SshSettings s) {
+        return s.knownHostsFile() != null ? s.knownHostsFile()
+                : Path.of(System.getProperty("user.home"), ".ssh", "known_hosts");
     }
 
     /** The bastion of a host; credentials it does not set are the host's own. */
@@ -37,7 +43,7 @@ record Endpoint(String hostName, String settingsPrefix, String address, int port
                 ownCredentials ? b.password() : s.password(),
                 ownCredentials ? b.privateKeyFile() : s.privateKeyFile(),
                 ownCredentials ? b.passphrase() : s.passphrase(),
-                b.hostKeyFingerprint(), s.knownHostsFile(), s.hostKeyPolicy(), timeout(s));
+                b.hostKeyFingerprint(), knownHosts(s), s.hostKeyPolicy(), timeout(s));
     }
 
     private static Duration timeout(SshSettings s) {

@@ -5,6 +5,7 @@ import com.jcraft.jsch.HostKeyRepository;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.UserInfo;
+import io.kubeferry.errors.BadInputException;
 import io.kubeferry.errors.HostFailureException;
 import io.kubeferry.errors.KubeferryException;
 import io.kubeferry.errors.UnexpectedStateException;
@@ -13,7 +14,6 @@ import io.kubeferry.inventory.SshSettings.HostKeyPolicy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -58,10 +58,10 @@ final class HostKeyVerifier implements HostKeyRepository {
         this.policy = policy == null ? HostKeyPolicy.STRICT : policy;
         this.pinned = pinned == null || pinned.isBlank() ? null : pinned;
         this.pinnedSetting = pinnedSetting;
-        this.known = loadKnownHosts(knownHostsFile);
+        this.known = loadKnownHosts(hostName, knownHostsFile);
     }
 
-    private static HostKeyRepository loadKnownHosts(Path file) {
+    private static HostKeyRepository loadKnownHosts(String hostName, Path file) {
         try {
             JSch jsch = new JSch();
             byte[] content = file != null && Files.isRegularFile(file) ? Files.readAllBytes(file) : new byte[0];
@@ -70,9 +70,9 @@ final class HostKeyVerifier implements HostKeyRepository {
             }
             return jsch.getHostKeyRepository();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read known_hosts file " + file, e);
+            throw new BadInputException(hostName, "ssh.knownHostsFile " + file + " cannot be read: " + e.getMessage());
         } catch (JSchException e) {
-            throw new IllegalStateException("cannot parse known_hosts file " + file + ": " + e.getMessage(), e);
+            throw new BadInputException(hostName, "ssh.knownHostsFile " + file + " cannot be parsed: " + e.getMessage());
         }
     }
 
@@ -113,8 +113,14 @@ final class HostKeyVerifier implements HostKeyRepository {
             return CHANGED;
         }
         if (policy == HostKeyPolicy.ACCEPT_NEW) {
-            record(host, type, key);
-            return OK;
+            try {
+                record(host, type, key);
+                return OK;
+            } catch (IOException e) {
+                refusal = new HostFailureException(hostName, "cannot record the new host key of " + display + " ("
+                        + type + " " + actual + ") in " + knownHostsFile + ": " + e);
+                return NOT_INCLUDED;
+            }
         }
         refusal = new HostFailureException(hostName, "host key of " + display + " is not known: " + type + " "
                 + actual + " is not in " + knownHostsFile + ". Check the fingerprint on the host (`ssh-keygen -lf "
@@ -129,24 +135,25 @@ final class HostKeyVerifier implements HostKeyRepository {
                 + ". Someone may be intercepting the connection; refusing to connect. " + fix);
     }
 
-    private void record(String host, String type, byte[] key) {
-        if (knownHostsFile == null) {
-            return;
-        }
+    private void record(String host, String type, byte[] key) throws IOException {
         String line = host + " " + type + " " + Base64.getEncoder().encodeToString(key) + "\n";
         synchronized (APPEND_LOCK) {
-            try {
-                Path parent = knownHostsFile.toAbsolutePath().getParent();
-                if (parent != null) {
-                    Files.createDirectories(parent);
+            Path parent = knownHostsFile.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            try (FileChannel ch = FileChannel.open(knownHostsFile, StandardOpenOption.CREATE,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 FileLock ignored = ch.lock()) {
+                String text = line;
+                if (ch.size() > 0) {
+                    java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+                    ch.read(last, ch.size() - 1);
+                    if (last.get(0) != '\n') {
+                        text = "\n" + line; // the file's last line had no newline: do not glue ours to it
+                    }
                 }
-                try (FileChannel ch = FileChannel.open(knownHostsFile, StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-                     FileLock ignored = ch.lock()) {
-                    ch.write(java.nio.ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII)));
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot record the host key of " + display + " in " + knownHostsFile, e);
+                ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)), ch.size());
             }
         }
     }

@@ -268,6 +268,18 @@ class SshHostMinaTest {
             assertTrue(s.exec("true").ok());
         }
         assertEquals(1, Files.readAllLines(fresh).size(), "recorded once");
+
+        // a file whose last line has no newline gets ours on a line of its own
+        Path noNewline = dir.resolve("kh2");
+        Files.writeString(noNewline, "example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl");
+        Host h2 = MinaServer.host("mina", MinaServer.settings(server.port(), Secret.of(MinaServer.PASSWORD, "t"), null,
+                null, null, noNewline, HostKeyPolicy.ACCEPT_NEW, null));
+        try (SshHost s = SshHost.connect(h2)) {
+            assertTrue(s.exec("true").ok());
+        }
+        List<String> lines = Files.readAllLines(noNewline);
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(1).startsWith("[127.0.0.1]:" + server.port() + " "), lines.toString());
     }
 
     @Test
