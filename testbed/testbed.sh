@@ -39,6 +39,16 @@ host_index() { # kf-h3 -> 3
 }
 veth_of() { echo "kfv-h$(host_index "$1")"; }
 
+require_tools() { # command -> Debian package that has it
+  local missing="" pair
+  for pair in /usr/sbin/sshd:openssh-server ssh-keygen:openssh-client ip:iproute2 tc:iproute2 unshare:util-linux \
+    nsenter:util-linux findmnt:util-linux pivot_root:util-linux /usr/bin/python3:python3 sudo:sudo \
+    useradd:passwd chpasswd:passwd; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair##*:}"
+  done
+  [[ -z $missing ]] || die "missing tools; apt-get install$(tr ' ' '\n' <<<"$missing" | sort -u | tr '\n' ' ')"
+}
+
 require_root() { [[ $(id -u) == 0 ]] || die "must run as root (network namespaces, mounts)"; }
 
 # What a host is made of: bump HOST_LAYOUT when host_init/provision_host change what a host looks like.
@@ -440,10 +450,15 @@ cmd_up() {
     esac
   done
   t0=$EPOCHREALTIME
+  require_tools
   check_dev_null
   have=$(running_host_count)
   if ((have > 0 && have == $(all_host_dirs_count))); then
-    log "testbed already up with $have host(s); reusing"
+    if ((n > have)); then
+      log "testbed already up with $have host(s); reusing them and adding $HOST_PREFIX$((have + 1))..$HOST_PREFIX$n"
+    else
+      log "testbed already up with $have host(s); reusing it"
+    fi
   else
     if [[ -e $STATE_DIR ]] || ip link show "$BRIDGE" >/dev/null 2>&1 || ls /run/netns 2>/dev/null | grep -q "^$HOST_PREFIX"; then
       log "cleaning up a stale or outdated testbed first"
@@ -650,6 +665,7 @@ main() {
     up | down)
       require_root
       [[ ${KUBEFERRY_TESTBED_JVM_LOCK:-} == held ]] || with_jvm_lock "$cmd" "$@"
+      mkdir -p "$(dirname "$SCRIPT_LOCK")"
       exec 9>"$SCRIPT_LOCK"
       flock 9
       "cmd_$cmd" "$@"

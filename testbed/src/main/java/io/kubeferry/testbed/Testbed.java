@@ -244,7 +244,12 @@ public final class Testbed {
         try {
             // never closed: the OS releases it when the JVM exits, however it exits
             FileChannel ch = FileChannel.open(JVM_LOCK_FILE, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            return ch.lock();
+            FileLock lock = ch.tryLock();
+            if (lock == null) {
+                System.err.println("[testbed] waiting for another test JVM (or testbed.sh up/down) holding " + JVM_LOCK_FILE);
+                lock = ch.lock();
+            }
+            return lock;
         } catch (IOException e) {
             throw new UncheckedIOException("locking " + JVM_LOCK_FILE, e);
         }
