@@ -69,6 +69,11 @@ public final class ApiServerProxy extends PerHostComponent {
     }
 
     @Override
+    public Map<String, Integer> directoryModes() {
+        return Map.of(StaticPodComponent.MANIFESTS_DIR, 0700);
+    }
+
+    @Override
     public List<String> startCommands(Host host, boolean changed) {
         // rewrite /etc/hosts in place (keeps the inode: it may be a bind mount) without our old line, plus the new one
         return List.of("grep -vF " + Shell.quote(HOSTS_MARKER) + " /etc/hosts > /etc/hosts.kubeferry-tmp; "

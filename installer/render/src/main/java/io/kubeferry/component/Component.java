@@ -9,7 +9,9 @@ import io.kubeferry.inventory.Inventory;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * One piece of the cluster with the same four steps as every other: render (files per host and addons, from
@@ -47,6 +49,11 @@ public interface Component {
         return List.of();
     }
 
+    /** Directories whose mode matters (kubeadm keeps manifests and kubelet state 0700); set by {@link #run}. */
+    default Map<String, Integer> directoryModes() {
+        return Map.of();
+    }
+
     /** Paths the running component created on the host (data dirs), removed by {@link #clean}. */
     default List<String> statePaths(Host host) {
         return List.of();
@@ -66,6 +73,13 @@ public interface Component {
             String mkdir = "mkdir -p " + String.join(" ", dirs.stream().map(Shell::quote).toList());
             remote.execChecked(mkdir);
             executed.add(mkdir);
+        }
+        for (Map.Entry<String, Integer> d : new TreeMap<>(directoryModes()).entrySet()) {
+            if (dirs.contains(d.getKey())) {
+                String chmod = "chmod " + String.format("%04o", d.getValue()) + " " + Shell.quote(d.getKey());
+                remote.execChecked(chmod);
+                executed.add(chmod);
+            }
         }
         List<String> changedPaths = new ArrayList<>();
         for (RenderedFile f : files) {

@@ -8,6 +8,7 @@ import io.kubeferry.errors.Problem;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -76,6 +77,11 @@ public final class Kubelet extends PerHostComponent {
                 c.file("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", 0644, "kubelet/10-kubeadm.conf.ftl", h),
                 c.file("/var/lib/kubelet/config.yaml", 0644, "kubelet/config.yaml.ftl", h),
                 c.file("/var/lib/kubelet/kubeadm-flags.env", 0644, "kubelet/kubeadm-flags.env.ftl", h));
+    }
+
+    @Override
+    public Map<String, Integer> directoryModes() {
+        return Map.of("/var/lib/kubelet", 0700);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.kubeferry.component;
 import io.kubeferry.inventory.Host;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A control-plane static pod: one manifest in /etc/kubernetes/manifests (0600, as kubeadm) rendered from
@@ -11,6 +12,11 @@ import java.util.List;
  */
 public abstract class StaticPodComponent extends PerHostComponent {
     public static final String MANIFESTS_DIR = "/etc/kubernetes/manifests";
+
+    @Override
+    public Map<String, Integer> directoryModes() {
+        return Map.of(MANIFESTS_DIR, 0700);
+    }
 
     /** The template, relative to the templates root. */
     protected abstract String template();

@@ -38,6 +38,7 @@ class ComponentLifecycleTest {
         Component.RunReport first = kubelet.component().run(host, w1, kubelet.output().filesFor("w1"));
         assertEquals(4, first.changedPaths().size());
         assertTrue(first.commands().contains("systemctl restart kubelet"), first.commands().toString());
+        assertTrue(first.commands().contains("chmod 0700 /var/lib/kubelet"), first.commands().toString());
         for (RenderedFile f : kubelet.output().filesFor("w1")) {
             assertEquals(f.text(), Files.readString(host.path(f.path())));
         }
