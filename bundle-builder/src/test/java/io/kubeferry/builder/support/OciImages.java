@@ -52,11 +52,11 @@ public final class OciImages {
                 tar.closeArchiveEntry();
             }
             for (Map.Entry<String, byte[]> f : new TreeMap<>(files).entrySet()) {
-                String content = new String(f.getValue(), StandardCharsets.ISO_8859_1);
+                byte[] v = f.getValue();
                 TarArchiveEntry e;
-                if (content.startsWith("->")) {
+                if (v.length > 2 && v.length < 256 && v[0] == '-' && v[1] == '>') {
                     e = new TarArchiveEntry(f.getKey(), TarArchiveEntry.LF_SYMLINK);
-                    e.setLinkName(content.substring(2));
+                    e.setLinkName(new String(v, 2, v.length - 2, StandardCharsets.ISO_8859_1));
                     e.setModTime(0);
                     tar.putArchiveEntry(e);
                 } else {
