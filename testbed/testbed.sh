@@ -71,7 +71,8 @@ try:
 except OSError:
     print("[testbed] waiting for the test JVM that holds /tmp/kubeferry-testbed.lock", file=sys.stderr)
     fcntl.lockf(fd, fcntl.LOCK_EX)
-os.set_inheritable(fd, True)  # the lock is this process's: it survives exec while the fd stays open
+os.dup2(fd, 8)  # fd 8, inheritable: the lock is this process's and survives exec while fd 8 stays open
+os.close(fd)
 os.environ["KUBEFERRY_TESTBED_JVM_LOCK"] = "held"
 os.execv("/bin/bash", ["bash"] + sys.argv[1:])
 PY
@@ -336,7 +337,7 @@ in_host() {
   pid=$(init_pid "$name") || die "host $name is not running"
   (
     join_host_cgroups "$name" "$BASHPID"
-    exec 9>&- # daemons started in the host must not hold the lock of a running `up`
+    exec 9>&- 8>&- # daemons started in the host must not hold the locks of a running `up`
     exec nsenter --target "$pid" --mount --uts --ipc --net --pid --cgroup --root --wd -- \
       env -i PATH="$HOST_PATH" HOME=/root USER=root LOGNAME=root SHELL=/bin/bash LANG=C.UTF-8 \
       TERM="${TERM:-dumb}" "$@"
@@ -384,8 +385,8 @@ create_host() {
 
   make_host_cgroups "$name"
   # setsid: the host outlives the shell (or JVM) that ran `up`
-  # 9>&-: the host must not inherit (and so hold forever) the lock of this `up`
-  setsid "$SELF" _launch "$name" </dev/null >"$h/init.log" 2>&1 9>&- &
+  # 9>&- 8>&-: the host must not inherit (and so hold forever) the locks of this `up`
+  setsid "$SELF" _launch "$name" </dev/null >"$h/init.log" 2>&1 9>&- 8>&- &
   upid=$!
   for ((i = 0; i < 200; i++)); do # once _launch has become unshare, unshare's only child is the host's pid 1
     if [[ $(readlink "/proc/$upid/exe" 2>/dev/null) == */unshare ]]; then
@@ -455,7 +456,7 @@ cmd_up() {
   have=$(running_host_count)
   if ((have > 0 && have == $(all_host_dirs_count))); then
     if ((n > have)); then
-      log "testbed already up with $have host(s); reusing them and adding $HOST_PREFIX$((have + 1))..$HOST_PREFIX$n"
+      log "testbed already up with $have host(s); reusing them, adding $(seq -s ' ' -f "$HOST_PREFIX%g" $((have + 1)) "$n")"
     else
       log "testbed already up with $have host(s); reusing it"
     fi
