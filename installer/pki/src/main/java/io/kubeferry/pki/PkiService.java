@@ -671,6 +671,46 @@ public final class PkiService {
         return files;
     }
 
+    /**
+     * For {@code certs renew} (and any generate that changed something): per host, the files of
+     * {@link #filesFor} whose state-directory source this run wrote. Hosts with nothing to push are left out.
+     */
+    public Map<Host, List<PkiFile>> changedFilesByHost(Inventory inventory, PkiReport report) {
+        Set<Path> changed = report.changedFiles();
+        Map<Host, List<PkiFile>> out = new java.util.LinkedHashMap<>();
+        for (Host h : inventory.hosts()) {
+            List<PkiFile> files = filesFor(inventory, h).stream().filter(f -> changed.contains(f.source())).toList();
+            if (!files.isEmpty()) {
+                out.put(h, files);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The components that read a file at this host path and must be restarted after it changes:
+     * {@code kube-apiserver}, {@code kube-controller-manager}, {@code kube-scheduler}, {@code etcd}, {@code kubelet}.
+     * admin.conf and super-admin.conf are read by people, nothing to restart.
+     */
+    public static Set<String> componentsUsing(String hostPath) {
+        String pki = PkiLayout.HOST_PKI_DIR + "/";
+        if (hostPath.startsWith(pki + "etcd/")) {
+            // the apiserver trusts etcd's CA; etcd itself uses everything in etcd/
+            return hostPath.endsWith("/ca.crt") ? Set.of("etcd", "kube-apiserver") : Set.of("etcd");
+        }
+        return switch (hostPath.substring(hostPath.lastIndexOf('/') + 1)) {
+            case "apiserver.crt", "apiserver.key", "apiserver-kubelet-client.crt", "apiserver-kubelet-client.key",
+                 "front-proxy-client.crt", "front-proxy-client.key", "apiserver-etcd-client.crt",
+                 "apiserver-etcd-client.key", "sa.pub", "front-proxy-ca.crt" -> Set.of("kube-apiserver");
+            case "ca.crt" -> Set.of("kube-apiserver", "kube-controller-manager", "kubelet");
+            case "ca.key", "sa.key" -> Set.of("kube-apiserver", "kube-controller-manager");
+            case "controller-manager.conf" -> Set.of("kube-controller-manager");
+            case "scheduler.conf" -> Set.of("kube-scheduler");
+            case "kubelet.conf" -> Set.of("kubelet");
+            default -> Set.of();
+        };
+    }
+
     private static void addCa(List<PkiFile> files, PkiLayout layout, CaKind kind, boolean withKey,
                               Function<Path, byte[]> read) {
         files.add(new PkiFile(PkiLayout.hostCertPath(kind.baseName()), read.apply(layout.caCert(kind)),

@@ -159,6 +159,12 @@ class IdempotenceTest {
                 .filter(h -> service.filesFor(inv, h).stream().anyMatch(f -> r.changedFiles().contains(f.source())))
                 .map(Host::name).toList();
         assertEquals(List.of("cp1", "cp2"), hostsToPush);
+        Map<Host, List<PkiFile>> byHost = service.changedFilesByHost(inv, r);
+        assertEquals(List.of("cp1", "cp2"), byHost.keySet().stream().map(Host::name).toList());
+        assertEquals(List.of("/etc/kubernetes/pki/etcd/server.crt", "/etc/kubernetes/pki/etcd/server.key"),
+                byHost.values().iterator().next().stream().map(PkiFile::hostPath).toList());
+        assertEquals(java.util.Set.of("etcd"), PkiService.componentsUsing("/etc/kubernetes/pki/etcd/server.crt"));
+        assertEquals(java.util.Set.of("kubelet"), PkiService.componentsUsing("/etc/kubernetes/kubelet.conf"));
         assertEquals(0, Cmd.run("openssl", "verify", "-CAfile", pki(inv).resolve("etcd/ca.crt").toString(),
                 pki(inv).resolve("hosts/cp1/etcd/server.crt").toString()).exitCode());
     }
