@@ -147,9 +147,15 @@ public final class SshHost implements RemoteHost, AutoCloseable {
         }
     }
 
-    /** The command line sent to sshd for a command that must run as root. */
-    String wireCommand(String command) {
-        String shell = "sh -c " + Shell.quote(command);
+    /**
+     * The command line sent to sshd for a command that must run as root. The remote {@code timeout}
+     * (coreutils, kills the whole process group) is a backstop a little after our own deadline: closing
+     * the channel does not stop a command that runs without a terminal, and the KILL signal we send on
+     * timeout cannot reach a process that sudo made root.
+     */
+    String wireCommand(String command, Duration timeout) {
+        long backstop = Math.max(1, (timeout.toMillis() + 999) / 1000) + 5;
+        String shell = "timeout -s KILL " + backstop + " sh -c " + Shell.quote(command);
         SshSettings ssh = host.ssh();
         if (!ssh.needsSudo()) {
             return shell;
@@ -181,7 +187,7 @@ public final class SshHost implements RemoteHost, AutoCloseable {
 
     @Override
     public ExecResult exec(String command, Duration timeout) {
-        ExecResult r = runWire(wireCommand(command), command, timeout, stdinFor());
+        ExecResult r = runWire(wireCommand(command, timeout), command, timeout, stdinFor());
         if (host.ssh().needsSudo() && r.exitCode() == 1 && sudoRefused(r.stderr())) {
             throw new HostFailureException(name(), "sudo refused for " + host.ssh().user() + ": "
                     + r.stderr().strip() + "; check ssh.sudo / ssh.sudoPassword and the sudoers rules");

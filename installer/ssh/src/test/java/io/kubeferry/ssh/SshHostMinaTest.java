@@ -203,6 +203,20 @@ class SshHostMinaTest {
     }
 
     @Test
+    void aTimedOutCommandDoesNotLingerOnTheHost() throws Exception {
+        String marker = "sleep 47.25";
+        try (SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
+            assertThrows(HostFailureException.class, () -> h.exec(marker + " & " + marker + "; wait", Duration.ofMillis(500)));
+            // the remote backstop (timeout -s KILL, 1 s + 5 s) kills the command and its children
+            long deadline = System.currentTimeMillis() + 12_000;
+            while (System.currentTimeMillis() < deadline && !h.exec("pgrep -f '^" + marker + "' || true").stdout().isBlank()) {
+                Thread.sleep(250);
+            }
+            assertEquals("", h.exec("pgrep -f '^" + marker + "' || true").stdout());
+        }
+    }
+
+    @Test
     void manyChannelsInParallelOverOneConnection() throws Exception {
         try (SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
             ExecutorService pool = Executors.newFixedThreadPool(16);
