@@ -13,7 +13,7 @@ PACKAGES=(
   docker-registry skopeo apache2-utils   # real OCI registry for the bundle builder tests (htpasswd auth)
   haproxy                                # checks the rendered HA proxy config with haproxy -c
   busybox-static                         # a runnable binary inside the test images
-  curl ca-certificates
+  curl ca-certificates python3            # python3: the systemctl stand-in on test hosts
 )
 
 missing=()

@@ -39,7 +39,7 @@ public final class ReportFactsPhase implements Phase {
                 continue;
             }
             c.info(String.format(Locale.ROOT, "    %-16s %-15s %-22s %-6s %-20s %-6s %-6s %-10s %-9s %-8s %d/%dG",
-                    h.name(), h.address(), trim(f.osPrettyName(), 22), f.arch(), trim(f.kernel(), 20), "v" + f.cgroupVersion(),
+                    h.name(), h.address(), trim(f.osId() + " " + f.osVersion(), 22), f.arch(), trim(f.kernel(), 20), "v" + f.cgroupVersion(),
                     f.swapKb() > 0 ? f.swapKb() / 1024 + "M" : "off", f.selinux(), f.varLibFreeKb() / (1024 * 1024) + "G",
                     String.format(Locale.ROOT, "%.1fs", f.clockSkewSeconds()), f.cpus(),
                     Math.round(f.memoryKb() / (1024.0 * 1024.0))));
