@@ -178,6 +178,48 @@ class SshTestbedTest {
     }
 
     @Test
+    void uploadReconnectsAndResumesByItself() throws Exception {
+        Path local = dir.resolve("20mb.bin");
+        long size = 20L * 1024 * 1024;
+        UploadMinaTest.writeRandom(local, size, 8);
+        String remote = "/opt/kubeferry-test/auto/20mb.bin";
+        tb.exec(h2, "rm -rf /opt/kubeferry-test/auto");
+        AtomicBoolean killed = new AtomicBoolean();
+        AtomicLong resumedAt = new AtomicLong(-1);
+        List<String> retries = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TransferListener l = new TransferListener() {
+            @Override
+            public void started(String h, String path, long total, long offset) {
+                if (killed.get()) {
+                    resumedAt.set(offset);
+                }
+            }
+
+            @Override
+            public void progress(String h, String path, long done, long total) {
+                if (done > total / 2 && killed.compareAndSet(false, true)) {
+                    tb.exec(h2, "pkill -KILL -f 'sshd: root'");
+                }
+            }
+
+            @Override
+            public void retrying(String h, String path, int attempt, String reason) {
+                retries.add(reason);
+            }
+        };
+        tb.shape(h2, "100mbit");
+        try (SshHost h = SshHost.connect(withKey(h2))) {
+            UploadResult r = h.upload(local, remote, 0644, l);
+            assertEquals(1, retries.size(), retries.toString());
+            assertTrue(resumedAt.get() > 0, "resumed at " + resumedAt.get());
+            assertEquals(UploadMinaTest.sha256(local) + "  " + remote, tb.exec(h2, "sha256sum " + remote).stdout().strip());
+            assertEquals(UploadMinaTest.sha256(local), r.sha256());
+        } finally {
+            tb.shape(h2, "none");
+        }
+    }
+
+    @Test
     void reachesAHostThroughABastion() {
         SshSettings.Bastion viaH1 = new SshSettings.Bastion(h1.address(), 22, "root", null, tb.privateKey(), null,
                 h1.hostKeySha256());
@@ -251,6 +293,7 @@ class SshTestbedTest {
 
     @Test
     void sudoWithPasswordAndPasswordless() {
+        tb.exec(h2, "rm -rf /etc/kubeferry-test");
         try (SshHost kfuser = SshHost.connect(withPassword(h2, "kfuser", Sudo.PASSWORD))) {
             assertEquals("0\n", kfuser.exec("id -u").stdout());
             // the password line is eaten by sudo: a command reading stdin never sees it
