@@ -112,37 +112,42 @@ public final class BundlePacker {
         Files.createDirectories(output.toAbsolutePath().getParent());
         List<BundleManifest.FileEntry> files = new ArrayList<>();
         BundleManifest manifest;
-        try (ParallelGzipOutputStream gz = new ParallelGzipOutputStream(
-                new BufferedOutputStream(Files.newOutputStream(part), 1 << 20), options.threads(), options.chunkSize(),
-                options.level(), options.storeCompressed())) {
-            TarWriter tar = new TarWriter(gz, FIXED_MTIME);
-            String top = header.name() + "/";
-            tar.directory(top, 0755);
-            for (Object o : walk) {
-                if (o instanceof String dir) {
-                    tar.directory(top + dir, 0755);
-                    continue;
+        try {
+            try (ParallelGzipOutputStream gz = new ParallelGzipOutputStream(
+                    new BufferedOutputStream(Files.newOutputStream(part), 1 << 20), options.threads(), options.chunkSize(),
+                    options.level(), options.storeCompressed())) {
+                TarWriter tar = new TarWriter(gz, FIXED_MTIME);
+                String top = header.name() + "/";
+                tar.directory(top, 0755);
+                for (Object o : walk) {
+                    if (o instanceof String dir) {
+                        tar.directory(top + dir, 0755);
+                        continue;
+                    }
+                    Entry e = (Entry) o;
+                    long size = e.content().size();
+                    gz.compressible(true); // headers compress well
+                    tar.beginFile(top + e.path(), e.mode(), size);
+                    gz.compressible(e.compressible());
+                    Sha256.CountingDigestStream sink = new Sha256.CountingDigestStream(new NonClosing(gz));
+                    writeContent(e.content(), sink, gz);
+                    if (sink.count() != size) {
+                        throw new IOException(e.path() + ": wrote " + sink.count() + " bytes, expected " + size
+                                + " (a source changed while packing)");
+                    }
+                    gz.compressible(true);
+                    tar.endFile(size);
+                    files.add(new BundleManifest.FileEntry(e.path(), size, sink.hex()));
                 }
-                Entry e = (Entry) o;
-                long size = e.content().size();
-                gz.compressible(true); // headers compress well
-                tar.beginFile(top + e.path(), e.mode(), size);
-                gz.compressible(e.compressible());
-                Sha256.CountingDigestStream sink = new Sha256.CountingDigestStream(new NonClosing(gz));
-                writeContent(e.content(), sink, gz);
-                if (sink.count() != size) {
-                    throw new IOException(e.path() + ": wrote " + sink.count() + " bytes, expected " + size
-                            + " (a source changed while packing)");
-                }
-                gz.compressible(true);
-                tar.endFile(size);
-                files.add(new BundleManifest.FileEntry(e.path(), size, sink.hex()));
+                manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, header.name(), header.kubernetesVersion(),
+                        header.architectures(), header.versions(), header.imageArchive(), files, header.images());
+                byte[] yaml = BundleManifestYaml.toBytes(manifest);
+                tar.file(top + BundleManifest.FILE_NAME, 0644, yaml.length, new ByteArrayInputStream(yaml));
+                tar.finish();
             }
-            manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, header.name(), header.kubernetesVersion(),
-                    header.architectures(), header.versions(), header.imageArchive(), files, header.images());
-            byte[] yaml = BundleManifestYaml.toBytes(manifest);
-            tar.file(top + BundleManifest.FILE_NAME, 0644, yaml.length, new ByteArrayInputStream(yaml));
-            tar.finish();
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(part); // never leave half an archive behind
+            throw e;
         }
         Files.move(part, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return manifest;
