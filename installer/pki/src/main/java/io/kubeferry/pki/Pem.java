@@ -87,22 +87,53 @@ public final class Pem {
                 + (o == null ? "nothing" : o.getClass().getSimpleName()) + ")");
     }
 
-    /** The key pair of a traditional-format private key; the public half is null when the PEM lacks it. */
+    /**
+     * The key pair of a private key in traditional or PKCS#8 form (what {@code openssl genpkey} writes). The
+     * public half is derived when the file does not carry it.
+     */
     public static java.security.KeyPair readKeyPair(byte[] pem) {
         Object o = readFirst(pem, null);
         try {
             JcaPEMKeyConverter c = new JcaPEMKeyConverter();
+            PrivateKeyInfo info;
             if (o instanceof PEMKeyPair kp) {
-                return new java.security.KeyPair(kp.getPublicKeyInfo() == null ? null
-                        : c.getPublicKey(kp.getPublicKeyInfo()), c.getPrivateKey(kp.getPrivateKeyInfo()));
+                if (kp.getPublicKeyInfo() != null) {
+                    return new java.security.KeyPair(c.getPublicKey(kp.getPublicKeyInfo()), c.getPrivateKey(kp.getPrivateKeyInfo()));
+                }
+                info = kp.getPrivateKeyInfo();
+            } else if (o instanceof PrivateKeyInfo i) {
+                info = i;
+            } else {
+                throw new IllegalArgumentException("no unencrypted private key in PEM form");
             }
-            if (o instanceof PrivateKeyInfo info) {
-                return new java.security.KeyPair(null, c.getPrivateKey(info));
-            }
-        } catch (IOException e) {
+            PrivateKey key = c.getPrivateKey(info);
+            return new java.security.KeyPair(derivePublic(key, info), key);
+        } catch (IOException | java.security.GeneralSecurityException e) {
             throw new IllegalArgumentException("unsupported private key: " + e.getMessage());
         }
-        throw new IllegalArgumentException("no unencrypted private key in PEM form");
+    }
+
+    private static PublicKey derivePublic(PrivateKey key, PrivateKeyInfo info)
+            throws IOException, java.security.GeneralSecurityException {
+        if (key instanceof java.security.interfaces.RSAPrivateCrtKey rsa) {
+            return java.security.KeyFactory.getInstance("RSA").generatePublic(
+                    new java.security.spec.RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
+        }
+        if (key instanceof java.security.interfaces.ECPrivateKey) {
+            org.bouncycastle.asn1.sec.ECPrivateKey ec = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+            var params = info.getPrivateKeyAlgorithm();
+            byte[] point;
+            if (ec.getPublicKey() != null) {
+                point = ec.getPublicKey().getOctets();
+            } else {
+                var x9 = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByOID(
+                        org.bouncycastle.asn1.ASN1ObjectIdentifier.getInstance(params.getParameters()));
+                point = x9.getG().multiply(ec.getKey()).normalize().getEncoded(false);
+            }
+            SubjectPublicKeyInfo spki = new SubjectPublicKeyInfo(params, point);
+            return new JcaPEMKeyConverter().getPublicKey(spki);
+        }
+        throw new IllegalArgumentException("unsupported key type " + key.getAlgorithm());
     }
 
     public static PublicKey readPublicKey(byte[] pem) {

@@ -179,6 +179,32 @@ class BadInputAndExternalCaTest {
     }
 
     @Test
+    void userServiceAccountKeyFromOpensslIsKeptAndItsPublicHalfWritten() throws Exception {
+        for (String alg : List.of("RSA", "EC")) {
+            Path saKey = pki.resolve("sa.key");
+            Files.deleteIfExists(pki.resolve("sa.pub"));
+            if (alg.equals("RSA")) {
+                Cmd.ok("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", saKey.toString());
+            } else {
+                Cmd.ok("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", saKey.toString());
+            }
+            byte[] key = Files.readAllBytes(saKey);
+            assertTrue(new String(key).startsWith("-----BEGIN PRIVATE KEY-----"), "openssl writes PKCS#8");
+            new PkiService().generate(inv);
+            assertTrue(java.util.Arrays.equals(key, Files.readAllBytes(saKey)), alg + ": sa.key was rewritten");
+            assertEquals(Cmd.ok("openssl", "pkey", "-in", saKey.toString(), "-pubout"),
+                    Files.readString(pki.resolve("sa.pub")), alg);
+        }
+    }
+
+    @Test
+    void unreadableServiceAccountKeyIsBadInput() throws Exception {
+        Files.writeString(pki.resolve("sa.key"), "garbage");
+        BadInputException e = expectBadInput(new PkiService());
+        assertTrue(has(e, pki.resolve("sa.key"), "cannot read the service-account key"), e.getMessage());
+    }
+
+    @Test
     void badHostNameCannotEscapeTheStateDirectory() {
         Inventory evil = TestClusters.withHosts(inv, List.of(TestClusters.controlPlane("../../etc", "10.250.0.11")));
         BadInputException e = assertThrows(BadInputException.class, () -> new PkiService().generate(evil));
