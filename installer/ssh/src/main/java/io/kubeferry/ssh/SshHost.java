@@ -40,6 +40,8 @@ public final class SshHost implements RemoteHost, AutoCloseable {
     private final boolean ownsBastions;
     private final Semaphore channels;
     private final Object connectLock = new Object();
+    /** Two uploads to one path at once would write the same partial file; they take turns. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> uploadLocks = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Session session;
     private volatile boolean closed;
 
@@ -375,14 +377,20 @@ public final class SshHost implements RemoteHost, AutoCloseable {
         return upload(local, remotePath, mode, options.listener());
     }
 
+    /** Like {@link #upload(Path, String, int)}, reporting progress to {@code listener}. */
     public UploadResult upload(Path local, String remotePath, int mode, TransferListener listener) {
-        return new Uploader(this, options.uploadAttempts(), listener).upload(UploadSource.of(local), remotePath, mode);
+        UploadSource src = UploadSource.of(local);
+        synchronized (uploadLocks.computeIfAbsent(remotePath, p -> new Object())) {
+            return new Uploader(this, options.uploadAttempts(), listener).upload(src, remotePath, mode);
+        }
     }
 
     @Override
     public UploadResult put(byte[] content, String remotePath, int mode) {
-        return new Uploader(this, options.uploadAttempts(), TransferListener.NONE)
-                .upload(UploadSource.of(content), remotePath, mode);
+        UploadSource src = UploadSource.of(content);
+        synchronized (uploadLocks.computeIfAbsent(remotePath, p -> new Object())) {
+            return new Uploader(this, options.uploadAttempts(), TransferListener.NONE).upload(src, remotePath, mode);
+        }
     }
 
     SshSettings settings() {

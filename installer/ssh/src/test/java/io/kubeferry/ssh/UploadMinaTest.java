@@ -193,6 +193,28 @@ class UploadMinaTest {
     }
 
     @Test
+    void concurrentUploadsOfOneFileTakeTurns() throws Exception {
+        Path target = remoteDir.resolve("same.bin");
+        try (SshHost h = SshHost.connect(host)) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                java.util.List<java.util.concurrent.Future<UploadResult>> fs = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    fs.add(pool.submit(() -> h.upload(local, target.toString(), 0644)));
+                }
+                int sent = 0;
+                for (var f : fs) {
+                    sent += f.get().skipped() ? 0 : 1;
+                }
+                assertEquals(1, sent, "sent once, then found in place");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertEquals(sha256(local), sha256(target));
+    }
+
+    @Test
     void putWritesGeneratedContent() throws Exception {
         Path target = remoteDir.resolve("etc/kube/conf.yaml");
         byte[] content = "apiVersion: v1\nkind: Config\n".getBytes();
