@@ -154,22 +154,14 @@ public final class Downloader {
             }
             Path part = cache.partial(sha256);
             progress.started(label, expectedSize);
-            Exception last = null;
-            for (int attempt = 1; attempt <= attempts; attempt++) {
-                try {
-                    if (transfer(label, host, sourceText, part, expectedSize, source)) {
-                        break;
-                    }
-                } catch (IOException e) {
-                    last = e; // connection dropped: the next attempt resumes from what reached the disk
-                }
-                if (attempt == attempts) {
-                    throw new DownloadFailedException(host, "download of " + label + " from " + sourceText + " failed after "
-                            + attempts + " attempts" + (last != null ? ": " + last.getMessage() : ""), last);
-                }
-                backoff(attempt);
+            // a partial left by an earlier run may be stale (the source changed): if the resumed whole does not
+            // match, start once more from zero before calling it a mismatch
+            boolean resumedEarlierRun = Files.isRegularFile(part) && Files.size(part) > 0;
+            String actual = download(label, host, sourceText, part, expectedSize, source);
+            if (!actual.equals(sha256) && resumedEarlierRun) {
+                Files.deleteIfExists(part);
+                actual = download(label, host, sourceText, part, expectedSize, source);
             }
-            String actual = Sha256.ofFile(part);
             if (!actual.equals(sha256)) {
                 Files.deleteIfExists(part);
                 throw new ChecksumMismatchException(label, sourceText, sha256, actual);
@@ -185,6 +177,26 @@ public final class Downloader {
         }
     }
 
+    /** Downloads (resuming) into {@code part} with retries; returns the sha256 of what arrived. */
+    private String download(String label, String host, String sourceText, Path part, long expectedSize, RangeSource source)
+            throws IOException, InterruptedException {
+        Exception last = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            try {
+                if (transfer(label, host, sourceText, part, expectedSize, source)) {
+                    return Sha256.ofFile(part);
+                }
+            } catch (IOException e) {
+                last = e; // connection dropped: the next attempt resumes from what reached the disk
+            }
+            if (attempt < attempts) {
+                backoff(attempt);
+            }
+        }
+        throw new DownloadFailedException(host, "download of " + label + " from " + sourceText + " failed after "
+                + attempts + " attempts" + (last != null ? ": " + last.getMessage() : ""), last);
+    }
+
     /** One attempt; true when the whole body arrived. Server errors count as a failed attempt, client errors stop. */
     private boolean transfer(String label, String host, String sourceText, Path part, long expectedSize, RangeSource source)
             throws IOException, InterruptedException {
@@ -197,9 +209,7 @@ public final class Downloader {
         int status = resp.statusCode();
         try (InputStream body = resp.body()) {
             if (status == 416 && have > 0) {
-                // we already have everything (or a stale partial): start over
-                Files.delete(part);
-                return false;
+                return true; // nothing left to send: the whole file is on disk (the digest check decides)
             }
             if (status >= 500 || status == 429) {
                 return false;
