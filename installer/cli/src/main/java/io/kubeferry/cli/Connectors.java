@@ -2,8 +2,10 @@ package io.kubeferry.cli;
 
 import io.kubeferry.console.Console;
 import io.kubeferry.console.TransferProgress;
+import io.kubeferry.host.RemoteHost;
+import io.kubeferry.inventory.Host;
 import io.kubeferry.phase.HostConnector;
-import io.kubeferry.ssh.SshHost;
+import io.kubeferry.ssh.SshConnector;
 import io.kubeferry.ssh.SshOptions;
 
 import java.util.function.Function;
@@ -13,10 +15,21 @@ final class Connectors {
     private Connectors() {
     }
 
-    static Function<Console, HostConnector> ssh() {
+    static Function<Console, HostConnector> ssh(int concurrency) {
         return console -> {
-            SshOptions options = SshOptions.defaults().withListener(new TransferProgress(console));
-            return host -> SshHost.connect(host, options);
+            // hosts behind the same bastion share one connection to it
+            SshConnector ssh = new SshConnector(concurrency, SshOptions.defaults().withListener(new TransferProgress(console)));
+            return new HostConnector() {
+                @Override
+                public RemoteHost connect(Host host) {
+                    return ssh.connect(host);
+                }
+
+                @Override
+                public void close() {
+                    ssh.close();
+                }
+            };
         };
     }
 }

@@ -108,5 +108,6 @@ public final class RunContext implements AutoCloseable {
             }
         }
         connections.clear();
+        connector.close();
     }
 }
