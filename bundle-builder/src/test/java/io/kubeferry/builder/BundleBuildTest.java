@@ -439,6 +439,41 @@ class BundleBuildTest {
                 e.getMessage());
     }
 
+    @Test
+    @Order(13)
+    void runtimeCanComeFromAJdkArchiveNamedInTheSpec() throws Exception {
+        // a JDK archive as vendors publish it (one top directory, release file, jmods/), made from this JDK
+        Path jdk = JavaRuntimeLinker.currentJdk();
+        Path archive = work.resolve("jdk-17-test.tar.gz");
+        Processes.run(List.of("sh", "-c", "mkdir -p " + work + "/jdkpkg/jdk-17-test/jmods && cp " + jdk + "/release "
+                + work + "/jdkpkg/jdk-17-test/ && cp " + jdk + "/jmods/java.*.jmod " + jdk + "/jmods/jdk.crypto.ec.jmod "
+                + jdk + "/jmods/jdk.zipfs.jmod " + jdk + "/jmods/jdk.naming.dns.jmod " + jdk + "/jmods/jdk.unsupported.jmod "
+                + work + "/jdkpkg/jdk-17-test/jmods/ && tar -C " + work + "/jdkpkg -czf " + archive + " jdk-17-test"));
+        files.put("/jdk/jdk-17-test.tar.gz", Files.readAllBytes(archive));
+        Path jdkSpec = work.resolve("spec/jdk.yaml");
+        Files.writeString(jdkSpec, """
+                kubernetesVersion: 1.34.1
+                architectures: [amd64]
+                runtime:
+                  jdk:
+                    amd64: {url: "%s/jdk/jdk-17-test.tar.gz", sha256: %s}
+                """.formatted(files.base(), Sha256.ofFile(archive)));
+        Downloader d = new Downloader(Downloader.defaultClient(), new ContentCache(cacheDir), ProgressListener.NONE, 2,
+                Duration.ofMillis(10));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        BundleBuilder b = new BundleBuilder(d, new RegistryClient(RegistryClient.defaultClient(), d, new RegistryCredentials(),
+                h -> false), new BundlePacker(BundlePacker.Options.defaults()), new PrintStream(log, true));
+        Path out = work.resolve("out/jdk.tar.gz");
+        b.build(new SpecReader().read(jdkSpec), new BundleBuilder.Inputs(installerJar(), null, null, jdk, 2), out);
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("jdks/" + Sha256.ofFile(archive) + "/jdk-17-test"),
+                log.toString(StandardCharsets.UTF_8));
+        Path dir = work.resolve("jdk-bundle");
+        new SafeExtractor().extract(out, dir);
+        Processes.Result r = Processes.exec(List.of(dir.resolve("kubeferry-1.34.1-linux-amd64/runtime/bin/java").toString(),
+                "-version"));
+        assertEquals(0, r.exit(), r.stderr());
+    }
+
     Path extracted;
 
     Path extracted() throws IOException {

@@ -12,6 +12,7 @@ import io.kubeferry.builder.spec.BundleSpec;
 import io.kubeferry.builder.spec.SpecReader;
 import io.kubeferry.builder.spec.Templates;
 import io.kubeferry.bundle.BundleManifest;
+import io.kubeferry.bundle.SafeExtractor;
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.errors.Problem;
 import io.kubeferry.errors.UnexpectedStateException;
@@ -122,9 +123,10 @@ public final class BundleBuilder {
             entries.add(new BundlePacker.Entry("installer.jar", 0644, new BundlePacker.FileContent(in.installerJar()), false));
         }
         if (in.jdkHome() != null) {
-            checkRuntimeArch(spec, in.jdkHome());
-            log.println("linking the Java runtime from " + in.jdkHome());
-            Path runtime = new JavaRuntimeLinker(in.jdkHome(), downloader.cache().root()).link(in.installerJar());
+            Path target = targetJdk(spec, in.jdkHome());
+            checkRuntimeArch(spec, target);
+            log.println("linking the Java runtime from " + target);
+            Path runtime = new JavaRuntimeLinker(in.jdkHome(), target, downloader.cache().root()).link(in.installerJar());
             addTree(runtime, "runtime", entries);
         }
         if (in.templatesDir() != null) {
@@ -235,14 +237,40 @@ public final class BundleBuilder {
         }
     }
 
+    /**
+     * The JDK whose jmods make the runtime: the spec's JDK archive for the bundle's architecture (downloaded,
+     * verified, unpacked once into the cache), else the building JDK.
+     */
+    private Path targetJdk(BundleSpec spec, Path buildingJdk) throws IOException {
+        if (spec.architectures().size() != 1 || !spec.jdks().containsKey(spec.architectures().get(0))) {
+            return buildingJdk;
+        }
+        BundleSpec.JdkArchive jdk = spec.jdks().get(spec.architectures().get(0));
+        Path archive = downloader.fetch(new Downloader.Request("jdk " + spec.architectures().get(0) + " ("
+                + lastSegment(jdk.url()) + ")", URI.create(spec.mirrored(jdk.url())), jdk.sha256()));
+        Path dir = downloader.cache().root().resolve("jdks").resolve(jdk.sha256());
+        if (!Files.isDirectory(dir)) {
+            Path tmp = dir.resolveSibling(jdk.sha256() + ".tmp");
+            JavaRuntimeLinker.deleteTree(tmp);
+            new SafeExtractor().extract(archive, tmp);
+            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        // archives hold one top directory (jdk-17.0.x+y/); find the one with jmods/
+        try (Stream<Path> walk = Files.walk(dir, 3)) {
+            return walk.filter(p -> Files.isDirectory(p.resolve("jmods")) && Files.isRegularFile(p.resolve("release")))
+                    .findFirst().orElseThrow(() -> new BadInputException(jdk.where(), "the JDK archive " + jdk.url()
+                            + " has no jmods/ directory (use a JDK, not a JRE, build)"));
+        }
+    }
+
     private static void checkRuntimeArch(BundleSpec spec, Path jdkHome) throws IOException {
         String release = Files.isRegularFile(jdkHome.resolve("release")) ? Files.readString(jdkHome.resolve("release")) : "";
         String jdkArch = release.contains("OS_ARCH=\"aarch64\"") ? "arm64" : release.contains("OS_ARCH=\"x86_64\"")
                 || release.contains("OS_ARCH=\"amd64\"") ? "amd64" : null;
         if (spec.architectures().size() != 1 || (jdkArch != null && !jdkArch.equals(spec.architectures().get(0)))) {
-            throw new BadInputException("--jdk " + jdkHome, "the Java runtime is linked for one architecture (this JDK is "
-                    + jdkArch + ", the bundle wants " + spec.architectures() + "); name a JDK for the target with --jdk, "
-                    + "or use --no-runtime");
+            throw new BadInputException(jdkHome.toString(), "the Java runtime is linked for one architecture (this JDK is "
+                    + jdkArch + ", the bundle wants " + spec.architectures() + "); name a JDK archive for the target under "
+                    + "'runtime: jdk:' in the spec, or use --no-runtime");
         }
     }
 

@@ -27,10 +27,17 @@ public final class JavaRuntimeLinker {
             "java.naming", "java.net.http", "java.scripting", "java.sql", "java.xml", "jdk.unsupported");
 
     private final Path jdkHome;
+    private final Path targetJdk;
     private final Path cacheRoot;
 
-    public JavaRuntimeLinker(Path jdkHome, Path cacheRoot) {
+    /**
+     * @param jdkHome   the building JDK: runs jlink and jdeps
+     * @param targetJdk the JDK whose jmods are linked (the same as jdkHome, or an unpacked JDK for another arch of
+     *                  the same version: jlink links foreign-arch jmods only of its own version)
+     */
+    public JavaRuntimeLinker(Path jdkHome, Path targetJdk, Path cacheRoot) {
         this.jdkHome = jdkHome;
+        this.targetJdk = targetJdk;
         this.cacheRoot = cacheRoot;
     }
 
@@ -41,14 +48,19 @@ public final class JavaRuntimeLinker {
 
     /** Links (or reuses) a runtime for {@code installerJar}; returns its directory. */
     public Path link(Path installerJar) throws IOException, InterruptedException {
-        Path jmods = jdkHome.resolve("jmods");
+        Path jmods = targetJdk.resolve("jmods");
         Path jlink = jdkHome.resolve("bin/jlink");
-        if (!Files.isDirectory(jmods) || !Files.isExecutable(jlink)) {
-            throw new IOException("no jmods in " + jdkHome + " (install openjdk-17-jdk, or name a JDK for the target arch "
-                    + "with --jdk; --no-runtime skips the Java runtime)");
+        if (!Files.isExecutable(jlink)) {
+            throw new IOException("no jlink in " + jdkHome + " (install openjdk-17-jdk or pass --jdk; --no-runtime skips "
+                    + "the Java runtime)");
+        }
+        if (!Files.isDirectory(jmods)) {
+            throw new IOException("no jmods in " + targetJdk + " (install openjdk-17-jdk, name a JDK archive for the target "
+                    + "arch under 'runtime: jdk:' in the spec, or use --no-runtime)");
         }
         List<String> modules = modules(installerJar);
-        String key = Sha256.ofBytes((jdkHome.toRealPath() + "|" + Files.readString(jdkHome.resolve("release")) + "|"
+        String key = Sha256.ofBytes((jdkHome.toRealPath() + "|" + targetJdk.toRealPath() + "|"
+                + Files.readString(targetJdk.resolve("release")) + "|"
                 + String.join(",", modules)).getBytes(StandardCharsets.UTF_8));
         Path done = cacheRoot.resolve("runtimes").resolve(key);
         if (Files.isDirectory(done)) {

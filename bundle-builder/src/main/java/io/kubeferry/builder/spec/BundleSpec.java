@@ -17,10 +17,12 @@ import java.util.Optional;
  * @param mirrors           source rewrites applied to binary URLs and image references
  * @param registries        credentials and plain-HTTP settings per registry host
  * @param files             extra files the user adds to the bundle
+ * @param jdks              per architecture, a JDK archive whose jmods make the bundle's Java runtime (for a target
+ *                          architecture other than the building JDK's)
  */
 public record BundleSpec(String kubernetesVersion, List<String> architectures, Map<String, String> versions,
                          List<BinarySpec> binaries, List<ImageSpec> images, List<Mirror> mirrors,
-                         List<RegistrySettings> registries, List<ExtraFile> files) {
+                         List<RegistrySettings> registries, List<ExtraFile> files, Map<String, JdkArchive> jdks) {
     public BundleSpec {
         architectures = List.copyOf(architectures);
         versions = Map.copyOf(versions);
@@ -29,6 +31,11 @@ public record BundleSpec(String kubernetesVersion, List<String> architectures, M
         mirrors = List.copyOf(mirrors);
         registries = List.copyOf(registries);
         files = List.copyOf(files);
+        jdks = Map.copyOf(jdks);
+    }
+
+    /** A JDK archive (.tar.gz) for one architecture, e.g. a Temurin build for arm64, and its sha256. */
+    public record JdkArchive(String url, String sha256, String where) {
     }
 
     /**

@@ -42,13 +42,14 @@ import org.yaml.snakeyaml.nodes.Node;
  * mirrors: [{prefix: registry.k8s.io/, replacement: harbor.example.com/k8s/}]
  * registries: [{host: harbor.example.com, username: robot, passwordEnv: HARBOR_PASSWORD}]
  * files: [{path: extra/ca.crt, source: ./ca.crt}]
+ * runtime: {jdk: {arm64: {url: https://.../jdk-17-aarch64.tar.gz, sha256: ...}}}   # jmods for another arch
  * </pre>
  */
 public final class SpecReader {
     public static final Set<String> ARCHITECTURES = Set.of("amd64", "arm64");
     private static final Pattern K8S_VERSION = Pattern.compile("\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?");
     private static final Set<String> TOP = Set.of("extends", "kubernetesVersion", "architectures", "versions", "binaries",
-            "imageLists", "images", "mirrors", "registries", "files");
+            "imageLists", "images", "mirrors", "registries", "files", "runtime");
 
     private final Function<String, String> env;
 
@@ -80,7 +81,7 @@ public final class SpecReader {
         }
         List<BundleSpec.ImageSpec> images = new ArrayList<>(d.images.values());
         return new BundleSpec(d.kubernetesVersion, d.architectures, d.versions, binaries, images, d.mirrors,
-                d.registries, d.files);
+                d.registries, d.files, d.jdks);
     }
 
     /** Mutable accumulation while files extend each other; turned into the record at the end. */
@@ -93,6 +94,7 @@ public final class SpecReader {
         List<BundleSpec.Mirror> mirrors = new ArrayList<>();
         List<BundleSpec.RegistrySettings> registries = new ArrayList<>();
         List<BundleSpec.ExtraFile> files = new ArrayList<>();
+        Map<String, BundleSpec.JdkArchive> jdks = new TreeMap<>();
     }
 
     private void readInto(Path file, Draft d, List<Problem> problems, int depth) {
@@ -195,6 +197,21 @@ public final class SpecReader {
         if (f.containsKey("files")) {
             for (SpecNode n : f.get("files").items()) {
                 extraFile(n, dir, d);
+            }
+        }
+        if (f.containsKey("runtime")) {
+            Map<String, SpecNode> rt = f.get("runtime").fields(Set.of("jdk"));
+            if (rt.containsKey("jdk")) {
+                rt.get("jdk").fields(ARCHITECTURES).forEach((arch, n) -> {
+                    Map<String, SpecNode> j = n.fields(Set.of("url", "sha256"));
+                    String url = required(n, j, "url");
+                    String sha = required(n, j, "sha256");
+                    if (sha != null && !Sha256.isHex(sha.toLowerCase())) {
+                        j.get("sha256").error("expected 64 hex digits");
+                    } else if (url != null && sha != null) {
+                        d.jdks.put(arch, new BundleSpec.JdkArchive(url, sha.toLowerCase(), n.where()));
+                    }
+                });
             }
         }
     }
