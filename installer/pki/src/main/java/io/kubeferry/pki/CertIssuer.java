@@ -17,7 +17,11 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.DefaultDigestAlgorithmIdentifierFinder;
+import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
+import org.bouncycastle.operator.bc.BcECContentSignerBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -117,9 +121,15 @@ public final class CertIssuer {
         return s;
     }
 
-    private static ContentSigner signer(PrivateKey key) {
+    private ContentSigner signer(PrivateKey key) {
         try {
-            return new JcaContentSignerBuilder(Keys.signatureAlgorithm(key)).build(key);
+            String algorithm = Keys.signatureAlgorithm(key);
+            if (key instanceof java.security.interfaces.ECPrivateKey ec) {
+                AlgorithmIdentifier sig = new DefaultSignatureAlgorithmIdentifierFinder().find(algorithm);
+                AlgorithmIdentifier digest = new DefaultDigestAlgorithmIdentifierFinder().find(sig);
+                return new BcECContentSignerBuilder(sig, digest).setSecureRandom(random).build(Keys.lightweight(ec));
+            }
+            return new JcaContentSignerBuilder(algorithm).build(key);
         } catch (OperatorCreationException e) {
             throw new IllegalStateException(e);
         }
