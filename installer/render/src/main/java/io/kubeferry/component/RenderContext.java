@@ -14,19 +14,65 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.Collections;
+import java.util.stream.Collectors;
 
 /**
  * Everything a component renders from: the inventory, the images, installer settings and the template engine.
- * It turns the model into the plain maps templates see, so templates never touch Java objects.
- *
- * @param clusterCaPem the cluster CA certificate (public), when the PKI exists; needed for cluster-info only
+ * It turns the model into the plain maps templates see, so templates never touch Java objects. The model is
+ * built once (rendering is then linear in the number of hosts) and never changed: each render gets a copy of
+ * its top level.
  */
-public record RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
-                            Optional<byte[]> clusterCaPem) {
+public final class RenderContext {
     /** Components whose extra args templates may look up; each is always present (empty when not given). */
     public static final List<String> ARG_COMPONENTS = List.of("kube-apiserver", "kube-controller-manager",
             "kube-scheduler", "etcd", "kubelet", "kube-proxy");
+
+    private final Inventory inventory;
+    private final ImageSet images;
+    private final RenderSettings settings;
+    private final TemplateEngine templates;
+    private final Optional<byte[]> clusterCaPem;
+    private final Set<String> etcdMemberNames;
+    private final Map<String, Map<String, Object>> hostModels = new LinkedHashMap<>();
+    private final Map<String, Object> baseModel;
+
+    /** @param clusterCaPem the cluster CA certificate (public), when the PKI exists; needed for cluster-info only */
+    public RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
+                         Optional<byte[]> clusterCaPem) {
+        this.inventory = inventory;
+        this.images = images;
+        this.settings = settings;
+        this.templates = templates;
+        this.clusterCaPem = clusterCaPem.map(byte[]::clone);
+        this.etcdMemberNames = inventory.etcdMembers().stream().map(Host::name).collect(Collectors.toUnmodifiableSet());
+        for (Host h : inventory.hosts()) {
+            hostModels.put(h.name(), Collections.unmodifiableMap(buildHostModel(h)));
+        }
+        this.baseModel = Collections.unmodifiableMap(buildClusterModel());
+    }
+
+    public Inventory inventory() {
+        return inventory;
+    }
+
+    public ImageSet images() {
+        return images;
+    }
+
+    public RenderSettings settings() {
+        return settings;
+    }
+
+    public TemplateEngine templates() {
+        return templates;
+    }
+
+    public Optional<byte[]> clusterCaPem() {
+        return clusterCaPem.map(byte[]::clone);
+    }
 
     public ClusterSpec cluster() {
         return inventory.cluster();
@@ -48,8 +94,21 @@ public record RenderContext(Inventory inventory, ImageSet images, RenderSettings
         return RenderedFile.text(path, render(template, host), mode);
     }
 
-    /** The model every template sees; documented in templates/README.md. */
+    /** The model every template sees (a fresh top level, so a caller may add keys); see templates/README.md. */
     public Map<String, Object> clusterModel() {
+        return new LinkedHashMap<>(baseModel);
+    }
+
+    /** The model of one host, as templates see {@code host}. */
+    public Map<String, Object> hostModel(Host h) {
+        Map<String, Object> m = hostModels.get(h.name());
+        if (m == null) {
+            throw new IllegalArgumentException("host " + h.name() + " is not in the inventory");
+        }
+        return m;
+    }
+
+    private Map<String, Object> buildClusterModel() {
         ClusterSpec c = cluster();
         ControlPlaneEndpoint ep = c.controlPlaneEndpoint();
         Map<String, Object> cluster = new LinkedHashMap<>();
@@ -127,14 +186,14 @@ public record RenderContext(Inventory inventory, ImageSet images, RenderSettings
         return root;
     }
 
-    public Map<String, Object> hostModel(Host h) {
+    private Map<String, Object> buildHostModel(Host h) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", h.name());
         m.put("address", h.address());
         m.put("internalAddress", h.internalAddress());
         m.put("isControlPlane", h.isControlPlane());
         m.put("isWorker", h.has(Role.WORKER));
-        m.put("isEtcdMember", inventory.etcdMembers().stream().anyMatch(e -> e.name().equals(h.name())));
+        m.put("isEtcdMember", etcdMemberNames.contains(h.name()));
         m.put("labels", new TreeMap<>(h.labels()));
         m.put("taints", h.taints().stream().map(Object::toString).toList());
         m.put("localApiServerUrl", h.isControlPlane() ? inventory.localApiServerUrl(h) : "");
