@@ -263,6 +263,8 @@ class BundleBuildTest {
         assertEquals(auth.digest("private/secret", "1"), digests.get(auth.host() + "/private/secret:1"));
         assertEquals("1.34.1", manifest.versions().get("kubelet"));
         assertEquals("2.1.4", manifest.versions().get("containerd"));
+        assertEquals(new BundleManifest.Binary("containerd", "amd64", "2.1.4", "bin/amd64/containerd-2.1.4-linux-amd64.tar.gz"),
+                manifest.binary("containerd", "amd64").orElseThrow());
 
         // the archive is plain tar.gz to standard tools, entries sorted, owned by root, fixed mtime
         assertEquals(0, Processes.exec(List.of("gzip", "-t", bundle.toString())).exit());

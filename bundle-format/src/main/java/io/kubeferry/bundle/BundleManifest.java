@@ -15,10 +15,11 @@ import java.util.Optional;
  * @param imageArchive       path of the OCI layout tar that {@code ctr images import} takes, or null if no images
  * @param files              every file of the bundle except bundle.yaml itself, sorted by path
  * @param images             every image, pinned by digest
+ * @param binaries           which file is which component, per architecture (the installer looks them up here)
  */
 public record BundleManifest(int formatVersion, String name, String kubernetesVersion, List<String> architectures,
                              Map<String, String> versions, String imageArchive, List<FileEntry> files,
-                             List<ImageEntry> images) {
+                             List<ImageEntry> images, List<Binary> binaries) {
     public static final int FORMAT_VERSION = 1;
     public static final String FILE_NAME = "bundle.yaml";
 
@@ -27,6 +28,19 @@ public record BundleManifest(int formatVersion, String name, String kubernetesVe
         versions = Map.copyOf(versions);
         files = List.copyOf(files);
         images = List.copyOf(images);
+        binaries = List.copyOf(binaries);
+    }
+
+    /**
+     * A downloaded component: e.g. {@code containerd}, amd64, 2.1.4, {@code bin/amd64/containerd-2.1.4-linux-amd64.tar.gz}.
+     * The path is one of {@link #files()}; the file is the upstream artifact as published (binary or archive).
+     */
+    public record Binary(String name, String arch, String version, String path) {
+    }
+
+    /** The file of component {@code name} for {@code arch}, e.g. binary("kubelet", "amd64"). */
+    public Optional<Binary> binary(String name, String arch) {
+        return binaries.stream().filter(b -> b.name().equals(name) && b.arch().equals(arch)).findFirst();
     }
 
     /** One file, path relative to the bundle root with '/' separators. */

@@ -44,6 +44,18 @@ public final class BundleManifestYaml {
             images.add(e);
         }
         root.put("images", images);
+        List<Object> binaries = new ArrayList<>();
+        for (BundleManifest.Binary b : m.binaries()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", b.name());
+            e.put("arch", b.arch());
+            if (b.version() != null) {
+                e.put("version", b.version());
+            }
+            e.put("path", b.path());
+            binaries.add(e);
+        }
+        root.put("binaries", binaries);
         List<Object> files = new ArrayList<>();
         for (BundleManifest.FileEntry f : m.files()) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -123,9 +135,19 @@ public final class BundleManifestYaml {
             images.add(new BundleManifest.ImageEntry(f.string("name"), f.string("digest"), f.string("mediaType"),
                     f.string("source"), platforms));
         }
+        List<BundleManifest.Binary> binaries = new ArrayList<>();
+        List<Object> rawBinaries = root.raw.containsKey("binaries") ? root.list("binaries") : List.of();
+        for (int i = 0; i < rawBinaries.size(); i++) {
+            String path = "binaries[" + i + "]";
+            Fields f = new Fields(where, path + ".", asMap(rawBinaries.get(i), where, path));
+            String p = f.string("path");
+            checkRelative(p, where, path + ".path");
+            binaries.add(new BundleManifest.Binary(f.string("name"), f.string("arch"),
+                    f.raw.get("version") == null ? null : String.valueOf(f.raw.get("version")), p));
+        }
         Object archive = root.raw.get("imageArchive");
         return new BundleManifest(format, root.string("name"), root.string("kubernetesVersion"), arches, versions,
-                archive == null ? null : String.valueOf(archive), files, images);
+                archive == null ? null : String.valueOf(archive), files, images, binaries);
     }
 
     /** Paths in the manifest are relative and never climb out of the bundle. */

@@ -25,7 +25,8 @@ class BundleVerifierTest {
                 Map.of("kubernetes", "1.34.1"), null,
                 List.of(entry("README.md"), entry("bin/amd64/kubelet")),
                 List.of(new BundleManifest.ImageEntry("registry.k8s.io/pause:3.10", "sha256:" + "a".repeat(64),
-                        "application/vnd.oci.image.index.v1+json", "registry.k8s.io/pause:3.10", List.of("linux/amd64"))));
+                        "application/vnd.oci.image.index.v1+json", "registry.k8s.io/pause:3.10", List.of("linux/amd64"))),
+                List.of(new BundleManifest.Binary("kubelet", "amd64", "1.34.1", "bin/amd64/kubelet")));
         Files.write(dir.resolve("bundle.yaml"), BundleManifestYaml.toBytes(m));
         return m;
     }
@@ -39,6 +40,7 @@ class BundleVerifierTest {
         BundleManifest m = writeBundle();
         BundleManifest back = BundleManifestYaml.read(dir.resolve("bundle.yaml"));
         assertEquals(m, back);
+        assertEquals("bin/amd64/kubelet", back.binary("kubelet", "amd64").orElseThrow().path());
         assertEquals(new String(BundleManifestYaml.toBytes(m), StandardCharsets.UTF_8),
                 new String(BundleManifestYaml.toBytes(back), StandardCharsets.UTF_8));
     }

@@ -87,6 +87,7 @@ public final class BundleBuilder {
                 + spec.images().size() + " images");
         List<Downloader.Request> requests = new ArrayList<>();
         List<String> paths = new ArrayList<>();
+        List<BundleManifest.Binary> binaries = new ArrayList<>();
         List<Callable<Downloader.Request>> resolveBinaries = new ArrayList<>();
         for (String arch : spec.architectures()) {
             for (BundleSpec.BinarySpec b : spec.binaries()) {
@@ -99,6 +100,7 @@ public final class BundleBuilder {
                 }
                 String path = "bin/" + arch + "/" + file;
                 paths.add(path);
+                binaries.add(new BundleManifest.Binary(b.name(), arch, vars.get("version"), path));
                 resolveBinaries.add(() -> new Downloader.Request(path, URI.create(spec.mirrored(url)),
                         expectedSha256(spec, b, arch, vars, url, path)));
             }
@@ -155,7 +157,7 @@ public final class BundleBuilder {
         }
         log.println("packing " + output);
         BundleManifest manifest = packer.pack(new BundlePacker.ManifestHeader(name, spec.kubernetesVersion(),
-                spec.architectures(), versions, imageArchive, imageEntries), entries, output);
+                spec.architectures(), versions, imageArchive, imageEntries, binaries), entries, output);
         return new Result(manifest, output, Files.size(output), Duration.ofNanos(System.nanoTime() - start));
     }
 

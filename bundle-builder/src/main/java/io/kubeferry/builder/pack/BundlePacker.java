@@ -78,7 +78,7 @@ public final class BundlePacker {
     /** The manifest fields that are not the file list. */
     public record ManifestHeader(String name, String kubernetesVersion, List<String> architectures,
                                  java.util.Map<String, String> versions, String imageArchive,
-                                 List<BundleManifest.ImageEntry> images) {
+                                 List<BundleManifest.ImageEntry> images, List<BundleManifest.Binary> binaries) {
     }
 
     private final Options options;
@@ -140,7 +140,8 @@ public final class BundlePacker {
                     files.add(new BundleManifest.FileEntry(e.path(), size, sink.hex()));
                 }
                 manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, header.name(), header.kubernetesVersion(),
-                        header.architectures(), header.versions(), header.imageArchive(), files, header.images());
+                        header.architectures(), header.versions(), header.imageArchive(), files, header.images(),
+                        header.binaries());
                 byte[] yaml = BundleManifestYaml.toBytes(manifest);
                 tar.file(top + BundleManifest.FILE_NAME, 0644, yaml.length, new ByteArrayInputStream(yaml));
                 tar.finish();
