@@ -60,7 +60,7 @@ public final class PkiService {
 
     /** Creates what is missing, regenerates what is stale, keeps the rest. Local files only. */
     public PkiReport generate(Inventory inventory) {
-        return run(inventory, null);
+        return run(inventory, null, false);
     }
 
     /**
@@ -80,7 +80,7 @@ public final class PkiService {
             throw new BadInputException(layout.caCert(CaKind.KUBERNETES).toString(),
                     "no PKI in the state directory yet; run 'installer certs generate' first");
         }
-        return run(inventory, ALL.equals(nameOrAll) ? Set.copyOf(names) : Set.of(nameOrAll));
+        return run(inventory, ALL.equals(nameOrAll) ? Set.copyOf(names) : Set.of(nameOrAll), ALL.equals(nameOrAll));
     }
 
     /** The names {@link #renew} accepts for this inventory, sorted. */
@@ -136,7 +136,7 @@ public final class PkiService {
     private record Write(Path file, byte[] content, int mode) {
     }
 
-    private PkiReport run(Inventory inventory, Set<String> renewOnly) {
+    private PkiReport run(Inventory inventory, Set<String> renewOnly, boolean renewAll) {
         Instant now = clock.instant();
         CertificateOptions options = inventory.cluster().certificates();
         KeyAlgorithm algorithm = options.keyAlgorithm();
@@ -195,14 +195,14 @@ public final class PkiService {
                 continue;
             }
             decisions.add(decide(spec, null, cas.get(spec.signer()), layout, algorithm, now, renewBefore,
-                    renewOnly != null, errors, warnings));
+                    renewOnly != null, renewAll, errors, warnings));
         }
         for (KubeconfigSpec spec : plan.kubeconfigs()) {
             if (renewOnly != null && !renewOnly.contains(spec.fileName())) {
                 continue;
             }
             decisions.add(decide(spec.clientCert(), spec, cas.get(CaKind.KUBERNETES), layout, algorithm, now,
-                    renewBefore, renewOnly != null, errors, warnings));
+                    renewBefore, renewOnly != null, renewAll, errors, warnings));
         }
         if (!errors.isEmpty()) {
             List<Problem> all = new ArrayList<>(errors);
@@ -376,7 +376,7 @@ public final class PkiService {
 
     private Decision decide(CertSpec spec, KubeconfigSpec kubeconfig, CaState ca, PkiLayout layout,
                             KeyAlgorithm algorithm, Instant now, Duration renewBefore, boolean forced,
-                            List<Problem> errors, List<Problem> warnings) {
+                            boolean renewAll, List<Problem> errors, List<Problem> warnings) {
         Path main = kubeconfig != null ? layout.kubeconfig(kubeconfig) : layout.cert(spec);
         String label = kubeconfig != null ? kubeconfig.label() : spec.label();
         if (ca.mode != CaMode.NEW && ca.facts == null) {
@@ -385,8 +385,11 @@ public final class PkiService {
         }
         if (ca.mode == CaMode.EXTERNAL) {
             if (forced) {
-                errors.add(Problem.error(main.toString(), label + " is signed by an external " + ca.kind.certName()
-                        + " whose key Kubeferry does not have; renew it with your CA and put it here"));
+                String message = label + " is signed by an external " + ca.kind.certName()
+                        + " whose key Kubeferry does not have; renew it with your CA and put it here";
+                // 'renew all' renews what it can and says what it left; a named external one is an error
+                (renewAll ? warnings : errors).add(renewAll ? Problem.warning(main.toString(), message)
+                        : Problem.error(main.toString(), message));
                 return new Decision(spec, kubeconfig, PkiReport.Action.EXTERNAL, null);
             }
             List<Finding> findings = inspect(spec, kubeconfig, ca, layout, algorithm, now, renewBefore);

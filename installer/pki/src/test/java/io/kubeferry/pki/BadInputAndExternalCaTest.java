@@ -136,6 +136,15 @@ class BadInputAndExternalCaTest {
         // renewing what the external CA signed is refused with a clear message
         BadInputException renew = assertThrows(BadInputException.class, () -> service.renew(inv, "apiserver"));
         assertTrue(renew.getMessage().contains("external ca"), renew.getMessage());
+        // 'renew all' renews what Kubeferry's own CAs signed and warns about the rest
+        Map<String, byte[]> beforeRenew = TestClusters.snapshot(pki);
+        PkiReport all = service.renew(inv, "all");
+        assertEquals(List.of("apiserver-etcd-client.crt", "apiserver-etcd-client.key", "etcd/healthcheck-client.crt",
+                "etcd/healthcheck-client.key", "front-proxy-client.crt", "front-proxy-client.key",
+                "hosts/cp1/etcd/peer.crt", "hosts/cp1/etcd/peer.key", "hosts/cp1/etcd/server.crt", "hosts/cp1/etcd/server.key",
+                "hosts/cp2/etcd/peer.crt", "hosts/cp2/etcd/peer.key", "hosts/cp2/etcd/server.crt", "hosts/cp2/etcd/server.key"),
+                TestClusters.diff(beforeRenew, TestClusters.snapshot(pki)));
+        assertEquals(12, all.warnings().stream().filter(p -> p.message().contains("external ca")).count(), all.warnings().toString());
 
         Files.delete(pki.resolve("hosts/cp2/apiserver.crt"));
         BadInputException e = expectBadInput(service);
