@@ -90,7 +90,7 @@ public final class BundleBuilderCli implements Callable<Integer> {
         return ExitCode.BAD_INPUT.code();
     }
 
-    @Command(name = "build", description = "Build a bundle from a bundle spec.")
+    @Command(name = "build", mixinStandardHelpOptions = true, description = "Build a bundle from a bundle spec.")
     static final class Build implements Callable<Integer> {
         @Option(names = {"-f", "--spec"}, required = true, description = "bundle spec YAML (e.g. bundle-builder/specs/kubernetes-1.34.yaml)")
         Path spec;
@@ -104,7 +104,8 @@ public final class BundleBuilderCli implements Callable<Integer> {
         Path inventoryExample;
         @Option(names = "--no-runtime", description = "leave out the jlink'd Java runtime")
         boolean noRuntime;
-        @Option(names = "--jdk", description = "JDK with jmods for the target architecture (default: the running one)")
+        @Option(names = "--jdk", description = "JDK that runs jlink; its jmods make the runtime unless the spec names a JDK archive "
+                + "for the target arch under runtime.jdk (default: the running JDK)")
         Path jdk;
         @Option(names = "--cache", description = "download cache (default: $KUBEFERRY_CACHE or ~/.cache/kubeferry)")
         Path cache;
@@ -161,7 +162,7 @@ public final class BundleBuilderCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "verify", description = "Check a bundle (archive or extracted directory) against its bundle.yaml.")
+    @Command(name = "verify", mixinStandardHelpOptions = true, description = "Check a bundle (archive or extracted directory) against its bundle.yaml.")
     static final class Verify implements Callable<Integer> {
         @Parameters(index = "0", description = "bundle .tar.gz or extracted bundle directory")
         Path bundle;
