@@ -91,7 +91,13 @@ data:
     }
   net-conf.json: |
     {
+<#if cluster.podSubnet?contains(":")>
+      "EnableIPv4": false,
+      "EnableIPv6": true,
+      "IPv6Network": "${cluster.podSubnet?json_string}",
+<#else>
       "Network": "${cluster.podSubnet?json_string}",
+</#if>
       "EnableNFTables": false,
       "Backend": {
         "Type": "vxlan"
