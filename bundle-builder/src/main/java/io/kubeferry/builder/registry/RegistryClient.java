@@ -75,11 +75,19 @@ public final class RegistryClient {
      * @param source where to pull from (the name itself, or its mirrored form)
      */
     public ResolvedImage resolve(ImageReference name, ImageReference source, List<Platform> wanted) {
+        try {
+            return resolveChecked(name, source, wanted);
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(source.registry(), "malformed manifest for " + source + ": " + e.getMessage(), false);
+        }
+    }
+
+    private ResolvedImage resolveChecked(ImageReference name, ImageReference source, List<Platform> wanted) {
         Fetched top = manifest(source, source.manifestReference(), null);
         Descriptor topDesc = new Descriptor(top.mediaType, "sha256:" + top.hex, top.size, null);
         List<ResolvedImage.PlatformManifest> out = new ArrayList<>();
         if (MediaTypes.isIndex(top.mediaType)) {
-            Map<String, Object> index = Json.object(Json.parse(top.bytes), source + " index");
+            Map<String, Object> index = json(source, top.bytes, "index");
             List<Descriptor> children = new ArrayList<>();
             for (Object m : Json.array(index.get("manifests"), source + " manifests")) {
                 children.add(Descriptor.from(m, source + " index entry"));
@@ -112,7 +120,7 @@ public final class RegistryClient {
     }
 
     private ResolvedImage.PlatformManifest platformManifest(ImageReference source, Platform platform, Descriptor desc, Fetched m) {
-        Map<String, Object> manifest = Json.object(Json.parse(m.bytes), source + " manifest");
+        Map<String, Object> manifest = json(source, m.bytes, "manifest");
         Descriptor config = Descriptor.from(manifest.get("config"), source + " config");
         List<Descriptor> layers = new ArrayList<>();
         for (Object l : Json.array(manifest.get("layers"), source + " layers")) {
@@ -122,7 +130,7 @@ public final class RegistryClient {
         Platform actual = platform;
         if (actual == null) {
             try {
-                Map<String, Object> cfg = Json.object(Json.parse(Files.readAllBytes(configFile)), source + " config");
+                Map<String, Object> cfg = json(source, Files.readAllBytes(configFile), "config");
                 actual = new Platform(String.valueOf(cfg.get("os")), String.valueOf(cfg.get("architecture")),
                         cfg.get("variant") == null ? null : String.valueOf(cfg.get("variant")));
             } catch (IOException e) {
@@ -181,7 +189,7 @@ public final class RegistryClient {
                             + " has digest sha256:" + hex + ", expected " + want + " (corrupted in transit or by a proxy)", false);
                 }
                 String mediaType = resp.headers().firstValue("Content-Type").map(s -> s.split(";")[0].trim()).orElse(null);
-                Object declared = Json.object(Json.parse(body), "manifest").get("mediaType");
+                Object declared = json(source, body, "manifest").get("mediaType");
                 if (declared instanceof String d && MediaTypes.KNOWN.contains(d)) {
                     mediaType = d;
                 }
@@ -293,12 +301,21 @@ public final class RegistryClient {
             throw new RegistryException(source.registry(), "token service " + realm + " refused a pull token for "
                     + source.name() + ": HTTP " + resp.statusCode() + denied(401, source), false);
         }
-        Map<String, Object> token = Json.object(Json.parse(resp.body()), "token response");
+        Map<String, Object> token = json(source, resp.body(), "token response");
         Object t = token.get("token") != null ? token.get("token") : token.get("access_token");
         if (!(t instanceof String s) || s.isBlank()) {
             throw new RegistryException(source.registry(), "token service " + realm + " returned no token", false);
         }
         return "Bearer " + s;
+    }
+
+    /** Parses a registry's JSON; garbage from a registry or proxy is the remote's failure, not ours. */
+    private static Map<String, Object> json(ImageReference source, byte[] body, String what) {
+        try {
+            return Json.object(Json.parse(body), what);
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(source.registry(), "invalid " + what + " JSON for " + source + ": " + e.getMessage(), false);
+        }
     }
 
     private URI uri(ImageReference source, String path) {
