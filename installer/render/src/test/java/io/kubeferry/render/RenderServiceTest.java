@@ -136,4 +136,44 @@ class RenderServiceTest {
         }
         assertTrue(docs > 25, "addons hold " + docs + " objects");
     }
+
+    @Test
+    void defaultImagesAreTheRepositoryImageListsWithTheInventoryVersion() throws IOException {
+        Inventory inv = Fixtures.ha().version("1.33.2").build();
+        var images = io.kubeferry.component.ImageSet.defaultsFor(inv.cluster());
+        List<String> list = io.kubeferry.component.ImageSet.parseList(
+                Files.readString(TestSupport.repoRoot().resolve("images/kubernetes-1.33.txt")));
+        assertTrue(list.contains(images.etcd()), images.etcd());
+        assertTrue(list.contains(images.coredns()), images.coredns());
+        assertTrue(list.contains(images.pause()), images.pause());
+        assertTrue(list.contains(images.flannel()), images.flannel());
+        assertTrue(list.contains(images.haproxy()), images.haproxy());
+        assertEquals("registry.k8s.io/kube-apiserver:v1.33.2", images.kubeApiserver());
+    }
+
+    @Test
+    void aBundleForAnotherVersionOrMissingAnImageIsRefused() {
+        Inventory inv = Fixtures.ha().version("1.34.2").build();
+        List<String> bundle = List.of("registry.k8s.io/kube-apiserver:v1.34.1", "registry.k8s.io/kube-controller-manager:v1.34.2",
+                "registry.k8s.io/kube-scheduler:v1.34.2", "registry.k8s.io/kube-proxy:v1.34.2", "registry.k8s.io/etcd:3.6.4-0",
+                "registry.k8s.io/coredns/coredns:v1.12.1", "registry.k8s.io/pause:3.10.1",
+                "ghcr.io/flannel-io/flannel:v0.27.0", "ghcr.io/flannel-io/flannel-cni-plugin:v1.7.1-flannel1");
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> io.kubeferry.component.ImageSet.fromList(inv.cluster(), bundle, "bundle.yaml"));
+        assertEquals(2, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("kube-apiserver:v1.34.1 does not match"), e.getMessage());
+        assertTrue(e.getMessage().contains("no 'haproxy' image"), e.getMessage());
+    }
+
+    @Test
+    void bundleImagesAreWhatTheFilesName() {
+        Inventory inv = Fixtures.ha().version("1.34.1").build();
+        List<String> bundle = List.of("registry.k8s.io/kube-apiserver:v1.34.1", "registry.k8s.io/kube-controller-manager:v1.34.1",
+                "registry.k8s.io/kube-scheduler:v1.34.1", "registry.k8s.io/kube-proxy:v1.34.1", "registry.k8s.io/etcd:3.6.5-0",
+                "registry.k8s.io/coredns/coredns:v1.12.1", "registry.k8s.io/pause:3.10.1", "docker.io/library/haproxy:3.2.4-alpine",
+                "ghcr.io/flannel-io/flannel:v0.27.0", "ghcr.io/flannel-io/flannel-cni-plugin:v1.7.1-flannel1");
+        var images = io.kubeferry.component.ImageSet.fromList(inv.cluster(), bundle, "bundle.yaml");
+        RenderedCluster rc = svc.renderAll(inv, RenderInputs.none().withImages(images));
+        assertTrue(FlagReferenceTest.file(rc, inv.controlPlanes().get(0), "etcd").text().contains("image: registry.k8s.io/etcd:3.6.5-0"));
+    }
 }
