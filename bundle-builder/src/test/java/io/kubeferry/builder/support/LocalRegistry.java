@@ -19,11 +19,18 @@ public final class LocalRegistry implements AutoCloseable {
     private final Process process;
     private final int port;
     private final String credentials;
+    private final Path log;
 
-    private LocalRegistry(Process process, int port, String credentials) {
+    private LocalRegistry(Process process, int port, String credentials, Path log) {
         this.process = process;
         this.port = port;
         this.credentials = credentials;
+        this.log = log;
+    }
+
+    /** The registry's output including its access log (one combined-format line per request). */
+    public String log() throws IOException {
+        return Files.readString(log);
     }
 
     /** @param user null for an open registry, else the only user of an htpasswd-protected one */
@@ -44,7 +51,7 @@ public final class LocalRegistry implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        StringBuilder yml = new StringBuilder("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
+        StringBuilder yml = new StringBuilder("version: 0.1\nlog:\n  level: error\n"
                 + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("storage") + "\n"
                 + "http:\n  addr: 127.0.0.1:" + port + "\n");
         if (realm != null) {
@@ -59,7 +66,7 @@ public final class LocalRegistry implements AutoCloseable {
         Files.writeString(config, yml);
         Process p = new ProcessBuilder("docker-registry", "serve", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        LocalRegistry r = new LocalRegistry(p, port, user == null ? null : user + ":" + password);
+        LocalRegistry r = new LocalRegistry(p, port, user == null ? null : user + ":" + password, dir.resolve("registry.log"));
         for (int i = 0; i < 100; i++) {
             try {
                 HttpURLConnection c = (HttpURLConnection) URI.create("http://" + r.host() + "/v2/").toURL().openConnection();
