@@ -107,8 +107,9 @@ public final class BundleVerifier {
     public VerificationReport verifyArchive(Path archive) {
         record Seen(long size, String sha256) {
         }
-        Map<String, Seen> seen = new HashMap<>();
+        Map<String, Seen> seenByEntry = new HashMap<>();
         BundleManifest manifest = null;
+        String prefix = "";
         String corruption = null;
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
              TarArchiveInputStream tar = new TarArchiveInputStream(maybeGunzip(raw))) {
@@ -116,13 +117,16 @@ public final class BundleVerifier {
                 if (!e.isFile()) {
                     continue;
                 }
-                String path = stripTop(e.getName());
-                if (path.equals(BundleManifest.FILE_NAME)) {
+                String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
+                // bundle.yaml marks the bundle root: the top directory (kubeferry-<version>-linux-<arch>/) or none
+                if (manifest == null && (name.equals(BundleManifest.FILE_NAME) || (name.endsWith("/" + BundleManifest.FILE_NAME)
+                        && name.indexOf('/') == name.length() - BundleManifest.FILE_NAME.length() - 1))) {
                     manifest = BundleManifestYaml.read(tar, archive + "!" + e.getName());
+                    prefix = name.substring(0, name.length() - BundleManifest.FILE_NAME.length());
                 } else {
                     Sha256.CountingDigestStream sink = new Sha256.CountingDigestStream(java.io.OutputStream.nullOutputStream());
                     tar.transferTo(sink);
-                    seen.put(path, new Seen(sink.count(), sink.hex()));
+                    seenByEntry.put(name, new Seen(sink.count(), sink.hex()));
                 }
             }
         } catch (EOFException e) {
@@ -133,6 +137,11 @@ public final class BundleVerifier {
         if (manifest == null) {
             throw new BundleFormatException(archive + ": no bundle.yaml found"
                     + (corruption != null ? " (" + corruption + ")" : "; not a Kubeferry bundle"));
+        }
+        Map<String, Seen> seen = new HashMap<>();
+        for (Map.Entry<String, Seen> en : seenByEntry.entrySet()) {
+            String key = en.getKey().startsWith(prefix) ? en.getKey().substring(prefix.length()) : "../" + en.getKey();
+            seen.put(key, en.getValue());
         }
         List<VerificationReport.FileIssue> issues = new ArrayList<>();
         if (corruption != null) {
@@ -165,12 +174,6 @@ public final class BundleVerifier {
     /** Verifies a directory or an archive, whichever {@code bundle} is. */
     public VerificationReport verify(Path bundle) {
         return Files.isDirectory(bundle) ? verifyDirectory(bundle) : verifyArchive(bundle);
-    }
-
-    static String stripTop(String name) {
-        String n = name.startsWith("./") ? name.substring(2) : name;
-        int slash = n.indexOf('/');
-        return slash < 0 ? n : n.substring(slash + 1);
     }
 
     static InputStream maybeGunzip(InputStream in) throws IOException {

@@ -68,6 +68,27 @@ class BundleVerifierTest {
     }
 
     @Test
+    void archiveWithOrWithoutTopDirectoryIsVerifiedInOnePass() throws Exception {
+        writeBundle();
+        for (String layout : List.of("top", "flat")) {
+            Path archive = dir.resolveSibling(dir.getFileName() + "-" + layout + ".tar.gz");
+            String cmd = layout.equals("top")
+                    ? "tar -C " + dir.getParent() + " -czf " + archive + " " + dir.getFileName()
+                    : "tar -C " + dir + " -czf " + archive + " .";
+            assertEquals(0, new ProcessBuilder("sh", "-c", cmd).inheritIO().start().waitFor());
+            VerificationReport r = new BundleVerifier().verifyArchive(archive);
+            assertTrue(r.ok(), layout + ": " + r.format());
+            Files.delete(archive);
+        }
+        Files.writeString(dir.resolve("README.md"), "# changed\n");
+        Path archive = dir.resolveSibling(dir.getFileName() + "-bad.tar.gz");
+        assertEquals(0, new ProcessBuilder("sh", "-c", "tar -C " + dir + " -czf " + archive + " .").start().waitFor());
+        VerificationReport r = new BundleVerifier().verifyArchive(archive);
+        assertEquals(List.of("README.md"), r.failures().stream().map(VerificationReport.FileIssue::path).toList());
+        Files.delete(archive);
+    }
+
+    @Test
     void badManifestIsNamed() throws IOException {
         writeBundle();
         Files.writeString(dir.resolve("bundle.yaml"), Files.readString(dir.resolve("bundle.yaml"))
