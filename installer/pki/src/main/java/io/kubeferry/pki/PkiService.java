@@ -152,6 +152,7 @@ public final class PkiService {
         Map<CaKind, CaState> cas = new EnumMap<>(CaKind.class);
         for (CaKind kind : CaKind.values()) {
             cas.put(kind, loadCa(kind, layout, now, errors));
+            warnIfReadableByOthers(layout.caKey(kind), warnings);
         }
         if (renewOnly != null) {
             for (CaState ca : cas.values()) {
@@ -166,6 +167,7 @@ public final class PkiService {
         boolean newSaKey = false;
         byte[] saPubToWrite = null;
         if (renewOnly == null) {
+            warnIfReadableByOthers(layout.saKey(), warnings);
             if (!Files.exists(layout.saKey())) {
                 newSaKey = true;
             } else {
@@ -298,6 +300,8 @@ public final class PkiService {
         writes.sort(Comparator.comparingInt(w -> isCaFile(layout, w.file()) ? 0 : 1));
         if (!writes.isEmpty() || renewOnly == null) {
             StateFiles.ensureDir(layout.root(), layout.root());
+            // the user may have made the directory (to bring a CA) with a looser mode
+            StateFiles.restrictDir(layout.root());
         }
         for (Write w : writes) {
             StateFiles.write(layout.root(), w.file(), w.content(), w.mode());
@@ -320,6 +324,17 @@ public final class PkiService {
                 errors.add(Problem.error("hosts[" + h.name() + "].name",
                         "'" + h.name() + "' cannot name certificate files; use letters, digits, '-', '.' and '_'"));
             }
+        }
+    }
+
+    private static void warnIfReadableByOthers(Path key, List<Problem> warnings) {
+        try {
+            if (Files.exists(key) && Files.getPosixFilePermissions(key).stream().anyMatch(p -> p.name().startsWith("GROUP")
+                    || p.name().startsWith("OTHERS"))) {
+                warnings.add(Problem.warning(key.toString(), "a private key readable by other users; run chmod 600 on it"));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // no POSIX permissions here: nothing to check
         }
     }
 

@@ -53,6 +53,16 @@ final class StateFiles {
         Files.setPosixFilePermissions(dir, perms(DIR_MODE));
     }
 
+    static void restrictDir(Path dir) {
+        try {
+            if (!Files.getPosixFilePermissions(dir).equals(perms(DIR_MODE))) {
+                Files.setPosixFilePermissions(dir, perms(DIR_MODE));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set the mode of " + dir, e);
+        }
+    }
+
     static void write(Path root, Path file, byte[] content, int mode) {
         ensureDir(root, file.getParent());
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");

@@ -170,7 +170,12 @@ class BadInputAndExternalCaTest {
         opensslCa("etcd/ca", "my-etcd-root", true);
         byte[] ca = Files.readAllBytes(pki.resolve("ca.crt"));
         byte[] caKey = Files.readAllBytes(pki.resolve("ca.key"));
+        Files.setPosixFilePermissions(pki, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(pki.resolve("ca.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         PkiReport r = new PkiService().generate(inv);
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(pki)));
+        assertTrue(r.warnings().stream().anyMatch(p -> p.where().equals(pki.resolve("ca.key").toString())
+                && p.message().contains("chmod 600")), r.warnings().toString());
         assertTrue(java.util.Arrays.equals(ca, Files.readAllBytes(pki.resolve("ca.crt"))));
         assertTrue(java.util.Arrays.equals(caKey, Files.readAllBytes(pki.resolve("ca.key"))));
         assertEquals(PkiReport.Action.KEPT, r.entries().get(0).action());
