@@ -75,7 +75,6 @@ public final class CertIssuer {
     public X509CertificateHolder leaf(CertSpec spec, PublicKey publicKey, Authority ca, Instant notBefore,
                                       Instant notAfter) {
         try {
-            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.certificate().getSubject(), serial(),
                     Date.from(notBefore), Date.from(notAfter), subject(spec.commonName(), spec.organizations()),
                     publicKey);
@@ -92,7 +91,7 @@ public final class CertIssuer {
             SubjectKeyIdentifier caSki = SubjectKeyIdentifier.fromExtensions(ca.certificate().getExtensions());
             b.addExtension(Extension.authorityKeyIdentifier, false, caSki != null
                     ? new AuthorityKeyIdentifier(caSki.getKeyIdentifier())
-                    : utils.createAuthorityKeyIdentifier(ca.certificate().getSubjectPublicKeyInfo()));
+                    : new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca.certificate().getSubjectPublicKeyInfo()));
             List<GeneralName> sans = new ArrayList<>();
             spec.dnsNames().forEach(d -> sans.add(new GeneralName(GeneralName.dNSName, d)));
             spec.ipAddresses().forEach(ip -> sans.add(new GeneralName(GeneralName.iPAddress, ip)));

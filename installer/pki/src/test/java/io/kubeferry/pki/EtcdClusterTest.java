@@ -62,7 +62,8 @@ class EtcdClusterTest {
                 .collect(Collectors.joining(","));
         for (TestHost h : hosts) {
             stopEtcd(h);
-            StringBuilder script = new StringBuilder("set -e\n");
+            // a clean start, also after a crashed earlier run
+            StringBuilder script = new StringBuilder("set -e\nrm -rf " + ROOT + "\n");
             for (PkiFile f : service.filesFor(inventory, inventory.host(h.name()).orElseThrow())) {
                 script.append(writeFile(ROOT + f.hostPath(), f.content(), f.mode()));
             }
