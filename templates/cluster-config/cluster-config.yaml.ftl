@@ -1,13 +1,14 @@
 <#-- kubeadm's upload-config (reference 5.1): kubeadm-config and kubelet-config, so a later `kubeadm join`
      and kubeadm-aware tools find what they expect. -->
-<#macro argList args indent>
+<#macro extraArgList args indent>
 <#if args?has_content>
+${indent}extraArgs:
 <#list args?keys?sort as k>
 ${indent}- name: ${q(k)}
 ${indent}  value: ${q(args[k])}
 </#list>
 <#else>
-${indent}[]
+${indent}extraArgs: []
 </#if>
 </#macro>
 <#assign kubeletConfig><#include "/kubelet/config.yaml.ftl"></#assign>
@@ -27,23 +28,20 @@ data:
       - ${q(san)}
 </#list>
 </#if>
-      extraArgs:
-<@argList extraArgs["kube-apiserver"] "      "/>
+<@extraArgList extraArgs["kube-apiserver"] "      "/>
     caCertificateValidityPeriod: ${cluster.caValidity}
     certificateValidityPeriod: ${cluster.certValidity}
     certificatesDir: /etc/kubernetes/pki
     clusterName: ${q(cluster.name)}
     controlPlaneEndpoint: ${q(cluster.endpoint.hostPort)}
     controllerManager:
-      extraArgs:
-<@argList extraArgs["kube-controller-manager"] "      "/>
+<@extraArgList extraArgs["kube-controller-manager"] "      "/>
     dns: {}
     encryptionAlgorithm: ${cluster.keyAlgorithm}
     etcd:
       local:
         dataDir: /var/lib/etcd
-        extraArgs:
-<@argList extraArgs["etcd"] "        "/>
+<@extraArgList extraArgs["etcd"] "        "/>
     imageRepository: ${q(cluster.imageRepository)}
     kubernetesVersion: ${cluster.versionTag}
     networking:
@@ -54,8 +52,7 @@ data:
       serviceSubnet: ${q(cluster.serviceSubnet)}
     proxy: {}
     scheduler:
-      extraArgs:
-<@argList extraArgs["kube-scheduler"] "      "/>
+<@extraArgList extraArgs["kube-scheduler"] "      "/>
 ---
 apiVersion: v1
 kind: ConfigMap

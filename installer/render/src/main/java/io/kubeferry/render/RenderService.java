@@ -71,6 +71,12 @@ public final class RenderService {
         if (!problems.isEmpty()) {
             throw new BadInputException(problems);
         }
+        for (RenderedCluster.Rendered r : rendered) {
+            problems.addAll(YamlCheck.check(r.component().name(), r.output()));
+        }
+        if (!problems.isEmpty()) {
+            throw new BadInputException(problems);
+        }
         List<String> notes = new ArrayList<>();
         if (inputs.clusterCaPem().isEmpty()) {
             notes.add("cluster-info addon not rendered: it embeds the cluster CA certificate, which comes from the PKI");

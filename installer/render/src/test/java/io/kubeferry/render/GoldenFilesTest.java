@@ -102,6 +102,17 @@ class GoldenFilesTest {
                 }
             }
         }
+        if (expected instanceof String es && actual instanceof String as && (es.contains("\n") || as.contains("\n"))) {
+            List<String> el = es.lines().toList();
+            List<String> al = as.lines().toList();
+            for (int i = 0; i < Math.max(el.size(), al.size()); i++) {
+                String x = i < el.size() ? el.get(i) : "(missing)";
+                String y = i < al.size() ? al.get(i) : "(missing)";
+                if (!x.equals(y)) {
+                    return path + " line " + (i + 1) + ": golden '" + x + "' != rendered '" + y + "'";
+                }
+            }
+        }
         return path + ": golden " + expected + " != rendered " + actual;
     }
 

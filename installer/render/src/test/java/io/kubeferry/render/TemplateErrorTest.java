@@ -88,6 +88,25 @@ class TemplateErrorTest {
     }
 
     @Test
+    void templateThatRendersBrokenYamlIsCaughtWithFileAndLine() throws IOException {
+        edit("kube-scheduler/kube-scheduler.yaml.ftl", "    name: kube-scheduler\n", "    name: kube-scheduler\n   bad: [\n");
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> new RenderService(TemplateSource.directory(templates)).renderAll(Fixtures.ha().build()));
+        assertEquals(3, e.problems().size(), e.getMessage()); // one per control-plane node
+        Problem p = e.problems().get(0);
+        assertEquals("component kube-scheduler, cp1:/etc/kubernetes/manifests/kube-scheduler.yaml", p.where());
+        assertTrue(p.message().contains("not valid YAML (line "), p.message());
+        assertTrue(p.message().contains("templates/kube-scheduler/"), p.message());
+    }
+
+    @Test
+    void brokenConfigInsideAConfigMapIsCaught() throws IOException {
+        edit("flannel/flannel.yaml.ftl", "\"EnableNFTables\": false,", "\"EnableNFTables\": false,,");
+        Problem p = onlyProblem(() -> new RenderService(TemplateSource.directory(templates)).renderAll(Fixtures.ha().build()));
+        assertEquals("component flannel, addon flannel, ConfigMap kube-flannel-cfg key net-conf.json", p.where());
+    }
+
+    @Test
     void objectConstructionIsRefused() throws IOException {
         edit("kernel/modules-load.conf.ftl", "overlay",
                 "<#assign ex = \"freemarker.template.utility.Execute\"?new()>${ex(\"id\")}\noverlay");
