@@ -515,7 +515,9 @@ public final class PkiService {
         }
         if (facts.expiredAt(now)) {
             findings.add(new Finding(true, "expired on " + facts.notAfter()));
-        } else if (Duration.between(now, facts.notAfter()).compareTo(renewBefore) < 0) {
+        } else if (Duration.between(now, facts.notAfter()).compareTo(renewBefore) < 0
+                && facts.notAfter().isBefore(ca.facts.notAfter())) {
+            // (a leaf that already ends with its CA cannot get better by re-signing)
             findings.add(new Finding(false, "expires on " + facts.notAfter() + ", within " + human(renewBefore)));
         }
         if (!spec.commonName().equals(facts.commonName())) {

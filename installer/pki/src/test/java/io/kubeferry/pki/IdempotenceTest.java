@@ -129,6 +129,22 @@ class IdempotenceTest {
     }
 
     @Test
+    void leavesThatEndWithANearlyExpiredCaAreNotReSignedEveryRun() {
+        Inventory inv = TestClusters.inventory(dir, 1, 0, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        Instant t0 = Instant.now();
+        new PkiService(Clock.fixed(t0, ZoneOffset.UTC)).generate(inv);
+        // 10 days before the CA expires: leaves are re-signed once (ending with the CA) and then left alone
+        Instant late = t0.plus(Duration.ofHours(87600)).minus(Duration.ofDays(10));
+        PkiReport first = new PkiService(Clock.fixed(late, ZoneOffset.UTC)).generate(inv);
+        assertTrue(first.changedAnything());
+        assertTrue(first.warnings().stream().anyMatch(p -> p.message().contains("Plan a CA rotation")), first.warnings().toString());
+        Map<String, byte[]> after = TestClusters.snapshot(pki(inv));
+        PkiReport second = new PkiService(Clock.fixed(late.plus(Duration.ofHours(1)), ZoneOffset.UTC)).generate(inv);
+        assertFalse(second.changedAnything(), second.entries().toString());
+        assertEquals(List.of(), TestClusters.diff(after, TestClusters.snapshot(pki(inv))));
+    }
+
+    @Test
     void changingTheKeyAlgorithmRegeneratesLeavesAndKeepsTheCas() {
         Inventory inv = TestClusters.inventory(dir, 1, 0, KeyAlgorithm.ECDSA_P256, "1.34.1");
         PkiService service = new PkiService();

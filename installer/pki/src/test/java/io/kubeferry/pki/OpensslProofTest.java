@@ -252,6 +252,31 @@ class OpensslProofTest {
     }
 
     @Test
+    void longerValidityOnRequestAndLeavesNeverOutliveTheirCa(@TempDir Path tmp) {
+        Inventory inv = TestClusters.inventory(tmp, 1, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        var c = inv.cluster();
+        inv = TestClusters.withCluster(inv, TestClusters.cluster("1.34.1", c.controlPlaneEndpoint(),
+                new io.kubeferry.inventory.CertificateOptions(KeyAlgorithm.ECDSA_P256, Duration.ofDays(365 * 20),
+                        Duration.ofDays(365 * 5), List.of())));
+        new PkiService().generate(inv);
+        Path pki = inv.stateDir().resolve("pki");
+        OpensslCert ca = OpensslCert.read(pki.resolve("ca.crt"));
+        OpensslCert leaf = OpensslCert.read(pki.resolve("hosts/cp1/apiserver.crt"));
+        assertEquals(Duration.ofDays(365 * 20).plusMinutes(5), Duration.between(ca.notBefore(), ca.notAfter()));
+        assertEquals(Duration.ofDays(365 * 5).plusMinutes(5), Duration.between(leaf.notBefore(), leaf.notAfter()));
+
+        // leaves asked for longer than the CA lives end with the CA, and the report says so
+        Inventory tooLong = TestClusters.withCluster(TestClusters.inventory(tmp.resolve("b"), 1, 0, KeyAlgorithm.ECDSA_P256, "1.34.1"),
+                TestClusters.cluster("1.34.1", c.controlPlaneEndpoint(), new io.kubeferry.inventory.CertificateOptions(
+                        KeyAlgorithm.ECDSA_P256, Duration.ofDays(365), Duration.ofDays(365 * 2), List.of())));
+        PkiReport r = new PkiService().generate(tooLong);
+        Path pkiB = tooLong.stateDir().resolve("pki");
+        assertEquals(OpensslCert.read(pkiB.resolve("ca.crt")).notAfter(),
+                OpensslCert.read(pkiB.resolve("hosts/cp1/apiserver.crt")).notAfter());
+        assertTrue(r.warnings().stream().anyMatch(p -> p.message().contains("end with the CA")), r.warnings().toString());
+    }
+
+    @Test
     void kubernetes132ControlPlaneKubeletUsesTheEndpoint(@TempDir Path tmp) {
         Inventory inv = TestClusters.inventory(tmp, 1, 0, KeyAlgorithm.ECDSA_P256, "1.32.3");
         new PkiService().generate(inv);
