@@ -46,7 +46,7 @@ final class YamlScalarMethod implements TemplateMethodModelEx {
 
     static String quote(String s) {
         boolean plain = PLAIN_SAFE.matcher(s).matches() && !LOOKS_TYPED.matcher(s).matches()
-                && !s.contains(": ") && !s.endsWith(":") && !s.startsWith("- ") && !s.contains(" #");
+                && !s.contains(": ") && !s.endsWith(":") && !s.equals("-") && !s.contains(" #");
         if (plain) {
             return s;
         }
