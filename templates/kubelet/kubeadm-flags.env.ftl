@@ -12,6 +12,10 @@
 <#if cluster.minor lt 34>
 <#assign defaults = defaults + {"container-runtime-endpoint": settings.criSocket}>
 </#if>
+<#if host.resolvConf?has_content>
+<#-- kubeadm sets resolvConf when systemd-resolved is active (its 127.0.0.53 makes CoreDNS loop); per host here -->
+<#assign defaults = defaults + {"resolv-conf": host.resolvConf}>
+</#if>
 <#if taints?has_content>
 <#assign defaults = defaults + {"register-with-taints": taints?join(",")}>
 </#if>

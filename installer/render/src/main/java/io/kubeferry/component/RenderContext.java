@@ -36,12 +36,20 @@ public final class RenderContext {
     private final TemplateEngine templates;
     private final Optional<byte[]> clusterCaPem;
     private final Set<String> etcdMemberNames;
+    private final Map<String, HostFacts> hostFacts;
     private final Map<String, Map<String, Object>> hostModels = new LinkedHashMap<>();
     private final Map<String, Object> baseModel;
 
     /** @param clusterCaPem the cluster CA certificate (public), when the PKI exists; needed for cluster-info only */
     public RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
                          Optional<byte[]> clusterCaPem) {
+        this(inventory, images, settings, templates, clusterCaPem, Map.of());
+    }
+
+    /** @param hostFacts facts per host name; hosts without an entry get {@link HostFacts#unknown()} */
+    public RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
+                         Optional<byte[]> clusterCaPem, Map<String, HostFacts> hostFacts) {
+        this.hostFacts = Map.copyOf(hostFacts);
         this.inventory = inventory;
         this.images = images;
         this.settings = settings;
@@ -197,6 +205,8 @@ public final class RenderContext {
         m.put("labels", new TreeMap<>(h.labels()));
         m.put("taints", h.taints().stream().map(Object::toString).toList());
         m.put("localApiServerUrl", h.isControlPlane() ? inventory.localApiServerUrl(h) : "");
+        HostFacts facts = hostFacts.getOrDefault(h.name(), HostFacts.unknown());
+        m.put("resolvConf", facts.resolvConf() == null ? "" : facts.resolvConf());
         return m;
     }
 

@@ -58,7 +58,7 @@ public final class RenderService {
                     + KubernetesVersion.MAX_SUPPORTED_MINOR);
         }
         ImageSet images = inputs.images().orElseGet(() -> ImageSet.defaultsFor(inventory.cluster()));
-        RenderContext ctx = new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem());
+        RenderContext ctx = new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem(), inputs.hostFacts());
         List<Problem> problems = new ArrayList<>(checkExtraArgs(inventory));
         List<RenderedCluster.Rendered> rendered = new ArrayList<>();
         for (Component c : Components.forInventory(components, inventory)) {
@@ -78,6 +78,11 @@ public final class RenderService {
             throw new BadInputException(problems);
         }
         List<String> notes = new ArrayList<>();
+        for (String h : inputs.hostFacts().keySet()) {
+            if (inventory.host(h).isEmpty()) {
+                throw new IllegalArgumentException("facts for a host not in the inventory: " + h);
+            }
+        }
         if (inputs.clusterCaPem().isEmpty()) {
             notes.add("cluster-info addon not rendered: it embeds the cluster CA certificate, which comes from the PKI");
         }
@@ -112,7 +117,7 @@ public final class RenderService {
     /** Renders one component alone (for the phase runner re-running a single step). */
     public ComponentOutput render(Component component, Inventory inventory, RenderInputs inputs) {
         ImageSet images = inputs.images().orElseGet(() -> ImageSet.defaultsFor(inventory.cluster()));
-        return component.render(new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem()));
+        return component.render(new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem(), inputs.hostFacts()));
     }
 
     /** Writes the review tree; see {@link OutputTree}. */

@@ -176,4 +176,15 @@ class RenderServiceTest {
         RenderedCluster rc = svc.renderAll(inv, RenderInputs.none().withImages(images));
         assertTrue(FlagReferenceTest.file(rc, inv.controlPlanes().get(0), "etcd").text().contains("image: registry.k8s.io/etcd:3.6.5-0"));
     }
+
+    @Test
+    void hostWithSystemdResolvedGetsKubeadmsResolvConf() {
+        Inventory inv = Fixtures.ha().build();
+        RenderedCluster rc = svc.renderAll(inv, RenderInputs.none()
+                .withHostFacts("w1", io.kubeferry.component.HostFacts.withSystemdResolved()));
+        assertTrue(EndpointTest.text(rc, inv.host("w1").orElseThrow(), "/var/lib/kubelet/kubeadm-flags.env")
+                .contains(" --resolv-conf=/run/systemd/resolve/resolv.conf"));
+        assertFalse(EndpointTest.text(rc, inv.host("w2").orElseThrow(), "/var/lib/kubelet/kubeadm-flags.env")
+                .contains("resolv-conf"));
+    }
 }
