@@ -1,0 +1,58 @@
+package io.kubeferry.render;
+
+import io.kubeferry.component.ApiServerUrls;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Inventory;
+import io.kubeferry.pki.CertSpec;
+import io.kubeferry.pki.KubeconfigSpec;
+import io.kubeferry.pki.PkiPlan;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The PKI module's plan and the rendered files agree on the endpoint: every apiserver certificate covers the
+ * endpoint host (VIP or local-proxy name), and every kubeconfig's server is the one {@link ApiServerUrls} gives.
+ */
+class PkiAgreementTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"vip-1.32.9", "vip-1.34.1", "local-proxy-1.33.5"})
+    void certificatesAndKubeconfigsMatchTheEndpoint(String c) {
+        String version = c.substring(c.lastIndexOf('-') + 1);
+        Fixtures f = Fixtures.ha().version(version);
+        Inventory inv = (c.startsWith("local-proxy") ? f.localProxy() : f).build();
+        String endpointHost = inv.cluster().controlPlaneEndpoint().host();
+        PkiPlan plan = PkiPlan.of(inv);
+
+        List<CertSpec> apiservers = plan.certs().stream().filter(s -> s.name().equals("apiserver")).toList();
+        assertEquals(inv.controlPlanes().size(), apiservers.size());
+        for (CertSpec s : apiservers) {
+            List<String> sans = new ArrayList<>(s.dnsNames());
+            sans.addAll(s.ipAddresses());
+            assertTrue(sans.contains(endpointHost), s.host() + " apiserver SANs " + sans + " lack " + endpointHost);
+            Host h = inv.host(s.host()).orElseThrow();
+            assertTrue(sans.contains(h.internalAddress()), "probes and the local kubelet reach " + h.internalAddress());
+        }
+
+        for (KubeconfigSpec k : plan.kubeconfigs()) {
+            switch (k.fileName()) {
+                case "kubelet.conf" -> assertEquals(ApiServerUrls.forKubelet(inv, inv.host(k.host()).orElseThrow()),
+                        k.server(), k.label());
+                case "controller-manager.conf", "scheduler.conf" -> assertEquals(
+                        ApiServerUrls.forControlPlaneComponent(inv, inv.host(k.host()).orElseThrow()), k.server(), k.label());
+                default -> assertEquals(ApiServerUrls.forCluster(inv), k.server(), k.label());
+            }
+        }
+        assertFalse(plan.kubeconfigs().isEmpty());
+        // workers' kubelets use the endpoint, like kube-proxy and cluster-info in the rendered addons
+        for (Host w : inv.workers()) {
+            assertEquals(inv.controlPlaneUrl(), ApiServerUrls.forKubelet(inv, w));
+        }
+    }
+}
