@@ -12,6 +12,8 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x509.Time;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
@@ -74,10 +76,18 @@ public final class CertIssuer {
 
     public X509CertificateHolder leaf(CertSpec spec, PublicKey publicKey, Authority ca, Instant notBefore,
                                       Instant notAfter) {
+        return leaf(spec, publicKey, ca, time(notBefore), time(notAfter));
+    }
+
+    /**
+     * As {@link #leaf(CertSpec, PublicKey, Authority, Instant, Instant)} with the validity already encoded:
+     * encoding a time costs a SimpleDateFormat, so a batch of leaves shares two.
+     */
+    public X509CertificateHolder leaf(CertSpec spec, PublicKey publicKey, Authority ca, Time notBefore, Time notAfter) {
         try {
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.certificate().getSubject(), serial(),
-                    Date.from(notBefore), Date.from(notAfter), subject(spec.commonName(), spec.organizations()),
-                    publicKey);
+            X509v3CertificateBuilder b = new X509v3CertificateBuilder(ca.certificate().getSubject(), serial(),
+                    notBefore, notAfter, subject(spec.commonName(), spec.organizations()),
+                    SubjectPublicKeyInfo.getInstance(publicKey.getEncoded()));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
             // Go lists ServerAuth before ClientAuth
             List<KeyPurposeId> ekus = new ArrayList<>();
@@ -103,6 +113,11 @@ public final class CertIssuer {
         } catch (CertIOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** UTCTime up to 2049, GeneralizedTime after (RFC 5280 4.1.2.5), whole seconds. */
+    public static Time time(Instant instant) {
+        return new Time(Date.from(instant), java.util.Locale.ROOT);
     }
 
     static X500Name subject(String commonName, List<String> organizations) {

@@ -271,15 +271,18 @@ public final class PkiService {
                         "leaf certificates end with the CA on " + ca.facts.notAfter()));
             }
         }
+        // every leaf of a run has the same validity (ending with its CA at the latest): encode the times once
+        org.bouncycastle.asn1.x509.Time leafNotBefore = CertIssuer.time(notBefore);
+        Map<CaKind, org.bouncycastle.asn1.x509.Time> leafNotAfter = new EnumMap<>(CaKind.class);
+        for (CaState ca : cas.values()) {
+            Instant end = now.plus(options.certValidity());
+            leafNotAfter.put(ca.kind, CertIssuer.time(end.isAfter(ca.facts.notAfter()) ? ca.facts.notAfter() : end));
+        }
         List<List<Write>> leafWrites = Parallel.map(todo, d -> {
             CaState ca = cas.get(d.cert().signer());
-            Instant notAfter = now.plus(options.certValidity());
-            if (notAfter.isAfter(ca.facts.notAfter())) {
-                notAfter = ca.facts.notAfter();
-            }
             KeyPair keys = Keys.generate(algorithm, new SecureRandom());
             X509CertificateHolder cert = new CertIssuer(new SecureRandom()).leaf(d.cert(), keys.getPublic(),
-                    ca.authority(), notBefore, notAfter);
+                    ca.authority(), leafNotBefore, leafNotAfter.get(ca.kind));
             byte[] certPem = Pem.encodeCertificate(cert);
             byte[] keyPem = Pem.encodePrivateKey(keys);
             if (d.kubeconfig() != null) {
@@ -303,8 +306,11 @@ public final class PkiService {
             // the user may have made the directory (to bring a CA) with a looser mode
             StateFiles.restrictDir(layout.root());
         }
+        Set<Path> dirs = new LinkedHashSet<>();
+        writes.forEach(w -> dirs.add(w.file().getParent()));
+        dirs.forEach(d -> StateFiles.ensureDir(layout.root(), d));
         for (Write w : writes) {
-            StateFiles.write(layout.root(), w.file(), w.content(), w.mode());
+            StateFiles.writeInExistingDir(w.file(), w.content(), w.mode());
         }
         return new PkiReport(entries, warnings);
     }

@@ -65,6 +65,10 @@ final class StateFiles {
 
     static void write(Path root, Path file, byte[] content, int mode) {
         ensureDir(root, file.getParent());
+        writeInExistingDir(file, content, mode);
+    }
+
+    static void writeInExistingDir(Path file, byte[] content, int mode) {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
         try {
             Files.deleteIfExists(tmp);
