@@ -36,6 +36,11 @@ public interface Component {
     /** Renders every file for every host in {@link #hosts} plus the addons. Touches no host. */
     ComponentOutput render(RenderContext context);
 
+    /** Writes what {@link #render} produced under {@code dir} for review: {@code <dir>/<host>/<path>}, addons in cluster/addons/. */
+    default void save(ComponentOutput output, java.nio.file.Path dir) {
+        FileTree.write(output, dir);
+    }
+
     /**
      * Commands run on the host after its files are in place. {@code changed} is false when every file was
      * already there with the same content, so a re-run restarts nothing.

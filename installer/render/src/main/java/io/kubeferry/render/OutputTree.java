@@ -1,23 +1,20 @@
 package io.kubeferry.render;
 
 import io.kubeferry.component.Addon;
+import io.kubeferry.component.FileTree;
 import io.kubeferry.component.RenderedFile;
 import io.kubeferry.errors.BadInputException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -64,12 +61,7 @@ public final class OutputTree {
 
     /** Where a host file lands in the tree. */
     public static Path hostPath(Path outDir, String host, String absolutePath) {
-        Path hostRoot = outDir.resolve(host).normalize();
-        Path p = hostRoot.resolve(absolutePath.substring(1)).normalize();
-        if (!p.startsWith(hostRoot)) {
-            throw new IllegalArgumentException("path escapes the host directory: " + absolutePath);
-        }
-        return p;
+        return FileTree.hostPath(outDir, host, absolutePath);
     }
 
     private static void prepare(Path outDir) throws IOException {
@@ -98,26 +90,8 @@ public final class OutputTree {
         Files.writeString(outDir.resolve(MARKER), "written by kubeferry render; this directory is replaced on re-render\n");
     }
 
-    private static void writeFile(Path target, byte[] content, int mode) throws IOException {
-        Files.createDirectories(target.getParent());
-        Files.write(target, content);
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            Files.setPosixFilePermissions(target, permissions(mode));
-        }
-    }
-
-    static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = {
-                PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-                PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
-        for (int i = 0; i < order.length; i++) {
-            if ((mode & (1 << i)) != 0) {
-                set.add(order[i]);
-            }
-        }
-        return set;
+    private static void writeFile(Path target, byte[] content, int mode) {
+        FileTree.write(target, content, mode);
     }
 
     static String sha256(byte[] content) {

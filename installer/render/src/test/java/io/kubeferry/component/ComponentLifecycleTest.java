@@ -124,4 +124,19 @@ class ComponentLifecycleTest {
             return s.filter(Files::isRegularFile).count();
         }
     }
+
+    @Test
+    void saveWritesOneComponentsTree() throws IOException {
+        Inventory inv = inventory();
+        RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);
+        RenderedCluster.Rendered etcd = rc.component("etcd");
+        etcd.component().save(etcd.output(), tmp.resolve("etcd"));
+        assertEquals(3, countFiles(tmp.resolve("etcd")));
+        assertTrue(Files.isRegularFile(tmp.resolve("etcd/cp2/etc/kubernetes/manifests/etcd.yaml")));
+        RenderedCluster.Rendered dns = rc.component("coredns");
+        dns.component().save(dns.output(), tmp.resolve("dns"));
+        assertTrue(Files.isRegularFile(tmp.resolve("dns/cluster/addons/coredns.yaml")));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FileTree.hostPath(tmp, "cp1", "/../../etc/passwd"));
+    }
 }
