@@ -73,6 +73,8 @@ public final class TemplateEngine {
                     e.getLineNumber()), "template syntax error: " + e.getEditorMessage());
         } catch (IOException e) {
             throw new BadInputException(where(name, null), "cannot read template: " + e.getMessage());
+        } catch (SecurityException e) {
+            throw outside(name);
         }
         Map<String, Object> root = new HashMap<>(model);
         root.put("q", new YamlScalarMethod());
@@ -87,12 +89,23 @@ public final class TemplateEngine {
                             + "fix the template (names it may use are listed in templates/README.md), "
                             + "or write ${name!\"default\"} if it is optional")));
         } catch (TemplateException e) {
+            if (e.getCauseException() instanceof SecurityException || e.getCause() instanceof SecurityException) {
+                throw outside(sourceName(e, name));
+            }
             throw new BadInputException(where(sourceName(e, name), e.getLineNumber()),
                     "template error: " + firstLine(e.getMessageWithoutStackTop()));
+        } catch (SecurityException e) {
+            throw outside(name);
         } catch (IOException e) {
             throw new IllegalStateException("writing to a string failed", e);
         }
         return out.toString();
+    }
+
+    /** FileTemplateLoader refuses files whose real path leaves the templates directory (symlinks). */
+    private BadInputException outside(String template) {
+        return new BadInputException(where(template, null), "template includes a file outside the templates "
+                + "directory (through a symlink); templates may only use files inside it");
     }
 
     private static String sourceName(TemplateException e, String fallback) {

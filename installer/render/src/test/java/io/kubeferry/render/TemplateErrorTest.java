@@ -123,6 +123,17 @@ class TemplateErrorTest {
     }
 
     @Test
+    void symlinkOutOfTheTemplatesDirectoryIsNotFollowed() throws IOException {
+        Path secret = Files.writeString(tmp.resolve("outside-secret.txt"), "not for templates");
+        Files.createSymbolicLink(templates.resolve("kernel/evil.ftl"), secret);
+        edit("kernel/modules-load.conf.ftl", "overlay", "<#include \"/kernel/evil.ftl\">\noverlay");
+        Problem p = onlyProblem(() -> new RenderService(TemplateSource.directory(templates)).renderAll(Fixtures.ha().build()));
+        assertTrue(p.where().endsWith("modules-load.conf.ftl"), p.where());
+        assertTrue(p.message().contains("outside the templates directory"), p.message());
+        assertTrue(!p.message().contains("not for templates"), p.message());
+    }
+
+    @Test
     void missingTemplateIsNamed() throws IOException {
         Files.delete(templates.resolve("coredns/coredns.yaml.ftl"));
         Problem p = onlyProblem(() -> new RenderService(TemplateSource.directory(templates)).renderAll(Fixtures.ha().build()));
