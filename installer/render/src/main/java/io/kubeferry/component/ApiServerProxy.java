@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The control-plane endpoint in {@link ControlPlaneEndpoint.Mode#LOCAL_PROXY} mode (no external load balancer):
@@ -66,6 +67,11 @@ public final class ApiServerProxy extends PerHostComponent {
                     c.templates().render("apiserver-proxy/kube-apiserver-proxy.yaml.ftl", model), 0600));
         }
         return files;
+    }
+
+    @Override
+    public Set<String> watchedDirectories() {
+        return Set.of(StaticPodComponent.MANIFESTS_DIR);
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.kubeferry.component;
 
 import io.kubeferry.host.RemoteHost;
 import io.kubeferry.host.Shell;
-import io.kubeferry.host.UploadResult;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
@@ -65,13 +64,33 @@ public interface Component {
     }
 
     /**
+     * Where files for directories a daemon watches are uploaded first (see {@link #watchedDirectories()}); the
+     * upload's own partial file must never appear in such a directory.
+     */
+    String STAGING_ROOT = "/etc/kubeferry/staged";
+
+    /**
+     * Directories a daemon reads every file of (the kubelet's manifests directory: a partial upload there,
+     * {@code etcd.yaml.kfpart}, would be read as a second pod). Files there are uploaded to
+     * {@link #STAGING_ROOT} and moved into place by an atomic rename of a dot-file the kubelet ignores.
+     */
+    default Set<String> watchedDirectories() {
+        return Set.of();
+    }
+
+    /**
      * Pushes this component's files to the host and starts it. Idempotent: unchanged files are skipped by
-     * {@link RemoteHost#put} and then nothing restarts.
+     * {@link RemoteHost#put} (or by {@code cmp} for staged ones) and then nothing restarts.
      */
     default RunReport run(RemoteHost remote, Host host, List<RenderedFile> files) {
+        Set<String> watched = watchedDirectories();
         Set<String> dirs = new LinkedHashSet<>();
         for (RenderedFile f : files) {
-            dirs.add(f.path().substring(0, Math.max(1, f.path().lastIndexOf('/'))));
+            String dir = parent(f.path());
+            dirs.add(dir);
+            if (watched.contains(dir)) {
+                dirs.add(parent(STAGING_ROOT + f.path()));
+            }
         }
         List<String> executed = new ArrayList<>();
         if (!dirs.isEmpty()) {
@@ -88,8 +107,19 @@ public interface Component {
         }
         List<String> changedPaths = new ArrayList<>();
         for (RenderedFile f : files) {
-            UploadResult r = remote.put(f.content(), f.path(), f.mode());
-            if (!r.skipped()) {
+            if (watched.contains(parent(f.path()))) {
+                String staged = STAGING_ROOT + f.path();
+                remote.put(f.content(), staged, f.mode());
+                String name = f.path().substring(f.path().lastIndexOf('/') + 1);
+                String tmp = parent(f.path()) + "/." + name + ".kubeferry-new";
+                String move = "if cmp -s " + Shell.quote(staged) + " " + Shell.quote(f.path()) + "; then echo same; "
+                        + "else cp -p " + Shell.quote(staged) + " " + Shell.quote(tmp) + " && mv -f " + Shell.quote(tmp)
+                        + " " + Shell.quote(f.path()) + " && echo changed; fi";
+                if (remote.execChecked(move).stdout().contains("changed")) {
+                    changedPaths.add(f.path());
+                    executed.add(move);
+                }
+            } else if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
                 changedPaths.add(f.path());
             }
         }
@@ -100,12 +130,21 @@ public interface Component {
         return new RunReport(name(), host.name(), files.size(), changedPaths, executed);
     }
 
+    private static String parent(String path) {
+        return path.substring(0, Math.max(1, path.lastIndexOf('/')));
+    }
+
     /** Stops the component and removes every file it put on the host and the state it created. Idempotent. */
     default void clean(RemoteHost remote, Host host, List<RenderedFile> files) {
         for (String cmd : stopCommands(host)) {
             remote.execChecked(cmd);
         }
         List<String> paths = new ArrayList<>(files.stream().map(RenderedFile::path).toList());
+        for (RenderedFile f : files) {
+            if (watchedDirectories().contains(parent(f.path()))) {
+                paths.add(STAGING_ROOT + f.path());
+            }
+        }
         paths.addAll(statePaths(host));
         if (!paths.isEmpty()) {
             remote.execChecked("rm -rf -- " + String.join(" ", paths.stream().map(Shell::quote).toList()));

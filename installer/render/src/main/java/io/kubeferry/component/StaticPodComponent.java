@@ -4,6 +4,7 @@ import io.kubeferry.inventory.Host;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A control-plane static pod: one manifest in /etc/kubernetes/manifests (0600, as kubeadm) rendered from
@@ -12,6 +13,11 @@ import java.util.Map;
  */
 public abstract class StaticPodComponent extends PerHostComponent {
     public static final String MANIFESTS_DIR = "/etc/kubernetes/manifests";
+
+    @Override
+    public Set<String> watchedDirectories() {
+        return Set.of(MANIFESTS_DIR);
+    }
 
     @Override
     public Map<String, Integer> directoryModes() {

@@ -62,7 +62,9 @@ class ComponentLifecycleTest {
             for (RenderedCluster.Rendered r : rc.components()) {
                 r.component().run(host, h, r.output().filesFor(name));
             }
-            assertEquals(rc.filesFor(name).size(), countFiles(root) - 1, "every file put, plus the existing /etc/hosts");
+            long manifests = rc.filesFor(name).stream().filter(f -> f.path().startsWith("/etc/kubernetes/manifests/")).count();
+            assertEquals(rc.filesFor(name).size() + manifests, countFiles(root) - 1,
+                    "every file put, a staged copy of each manifest, plus the existing /etc/hosts");
             List<RenderedCluster.Rendered> reversed = new java.util.ArrayList<>(rc.components());
             java.util.Collections.reverse(reversed);
             for (RenderedCluster.Rendered r : reversed) {
@@ -138,5 +140,29 @@ class ComponentLifecycleTest {
         assertTrue(Files.isRegularFile(tmp.resolve("dns/cluster/addons/coredns.yaml")));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> FileTree.hostPath(tmp, "cp1", "/../../etc/passwd"));
+    }
+
+    @Test
+    void manifestsAreStagedOutsideTheWatchedDirectoryAndRenamedIn() throws IOException {
+        Inventory inv = inventory();
+        RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);
+        Host cp1 = inv.host("cp1").orElseThrow();
+        DirectoryHost host = new DirectoryHost(Files.createDirectories(tmp.resolve("cp1")));
+        RenderedCluster.Rendered api = rc.component("kube-apiserver");
+        RenderedFile manifest = api.output().filesFor("cp1").get(0);
+
+        Component.RunReport first = api.component().run(host, cp1, api.output().filesFor("cp1"));
+        assertEquals(List.of(manifest.path()), first.changedPaths());
+        assertEquals(manifest.text(), Files.readString(host.path(manifest.path())));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(host.path(manifest.path()))));
+        try (Stream<Path> s = Files.list(host.path("/etc/kubernetes/manifests"))) {
+            assertEquals(List.of("kube-apiserver.yaml"), s.map(p -> p.getFileName().toString()).toList(),
+                    "nothing but the manifest in the kubelet's directory");
+        }
+        assertTrue(Files.isRegularFile(host.path(Component.STAGING_ROOT + manifest.path())));
+
+        Component.RunReport second = api.component().run(host, cp1, api.output().filesFor("cp1"));
+        assertTrue(second.changedPaths().isEmpty(), second.toString());
     }
 }

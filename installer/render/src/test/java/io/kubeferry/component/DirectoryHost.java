@@ -21,9 +21,9 @@ import java.util.regex.Pattern;
 
 /**
  * A stand-in host for lifecycle tests: a local directory is its root file system. {@code put} writes under it
- * (skipping identical content, like the SSH module). File commands ({@code mkdir}, {@code rm}, the /etc/hosts
- * edit) really run through {@code sh} with absolute paths moved under the root; service commands
- * ({@code systemctl}, {@code modprobe}, {@code sysctl}) are only recorded.
+ * (skipping identical content, like the SSH module). File commands ({@code mkdir}, {@code rm}, {@code cmp},
+ * {@code mv}, the /etc/hosts edit) really run through {@code sh} with absolute paths moved under the root;
+ * service commands ({@code systemctl}, {@code modprobe ... sysctl}) are only recorded.
  */
 final class DirectoryHost implements RemoteHost {
     private static final Pattern ABSOLUTE = Pattern.compile("(?<=^|[\\s'>])/(?=etc/|var/|usr/|run/|opt/)");
@@ -46,9 +46,9 @@ final class DirectoryHost implements RemoteHost {
     @Override
     public ExecResult exec(String command, Duration timeout) {
         commands.add(command);
-        boolean fileCommand = command.startsWith("mkdir -p ") || command.startsWith("rm -rf -- ")
-                || command.contains("/etc/hosts");
-        if (!fileCommand) {
+        boolean serviceCommand = command.startsWith("systemctl ") || command.startsWith("if systemctl ")
+                || command.startsWith("modprobe ");
+        if (serviceCommand) {
             return new ExecResult(0, "", "");
         }
         String local = ABSOLUTE.matcher(command).replaceAll(Matcher.quoteReplacement(root.toString() + "/"));
@@ -89,6 +89,7 @@ final class DirectoryHost implements RemoteHost {
                 throw new IllegalStateException("parent directory missing for " + remotePath + " (run must mkdir first)");
             }
             Files.write(target, content);
+            Files.setPosixFilePermissions(target, FileTree.permissions(mode));
             return new UploadResult(remotePath, content.length, content.length, false, sha);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
