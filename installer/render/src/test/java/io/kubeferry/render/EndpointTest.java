@@ -139,6 +139,27 @@ class EndpointTest {
         assertEquals("systemd", kubelet.get("cgroupDriver"));
     }
 
+    @Test
+    void singleNodeWithBothRolesUsesItsOwnAddressAndIsNotTainted() {
+        Inventory base = Fixtures.ha().size(1, 0).endpoint(new ControlPlaneEndpoint("10.20.0.11", 6443,
+                ControlPlaneEndpoint.Mode.SINGLE_NODE)).build();
+        Host cp = base.hosts().get(0);
+        Host both = new Host(cp.name(), cp.address(), cp.internalAddress(), null,
+                java.util.Set.of(io.kubeferry.inventory.Role.CONTROL_PLANE, io.kubeferry.inventory.Role.WORKER),
+                Map.of(), List.of());
+        Inventory inv = new Inventory(base.source(), base.cluster(), List.of(both));
+        RenderedCluster rc = new RenderService(TemplateSource.builtIn())
+                .renderAll(inv, RenderInputs.none().withClusterCa(TestSupport.FAKE_CA_PEM));
+        for (Addon a : rc.addons()) {
+            for (String s : find(SERVER, a.yaml())) {
+                assertEquals("https://10.20.0.11:6443", s);
+            }
+        }
+        assertFalse(text(rc, both, "/var/lib/kubelet/kubeadm-flags.env").contains("register-with-taints"),
+                "a control-plane node that is also a worker takes workloads");
+        assertEquals("cp1=https://10.20.0.11:2380", FlagReferenceTest.renderedFlags(rc, both, "etcd").get("--initial-cluster"));
+    }
+
     static String text(RenderedCluster rc, Host h, String path) {
         return rc.filesFor(h.name()).stream().filter(f -> f.path().equals(path)).findFirst()
                 .orElseThrow(() -> new AssertionError("no " + path + " on " + h.name())).text();
