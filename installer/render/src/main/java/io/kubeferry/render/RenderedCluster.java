@@ -80,4 +80,16 @@ public record RenderedCluster(List<Rendered> components, List<String> hosts, Map
         return components.stream().filter(r -> r.component().name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no rendered component " + name));
     }
+
+    /** Lines for the console after a render: files per host, addons, then the notes. */
+    public List<String> summary() {
+        List<String> lines = new ArrayList<>();
+        for (String h : hosts) {
+            lines.add(h + ": " + filesFor(h).size() + " files");
+        }
+        lines.add("cluster: " + addons().size() + " addons (" + String.join(", ",
+                addons().stream().map(Addon::name).toList()) + ")");
+        notes.forEach(n -> lines.add("note: " + n));
+        return lines;
+    }
 }

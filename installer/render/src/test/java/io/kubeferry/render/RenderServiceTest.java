@@ -187,4 +187,13 @@ class RenderServiceTest {
         assertFalse(EndpointTest.text(rc, inv.host("w2").orElseThrow(), "/var/lib/kubelet/kubeadm-flags.env")
                 .contains("resolv-conf"));
     }
+
+    @Test
+    void summaryListsHostsAddonsAndNotes() {
+        List<String> lines = svc.renderAll(Fixtures.ha().build()).summary();
+        assertEquals("cp1: 18 files", lines.get(0));
+        assertEquals("w2: 14 files", lines.get(4));
+        assertEquals("cluster: 5 addons (cluster-rbac, cluster-config, kube-proxy, coredns, flannel)", lines.get(5));
+        assertTrue(lines.get(6).startsWith("note: cluster-info addon not rendered"), lines.get(6));
+    }
 }
