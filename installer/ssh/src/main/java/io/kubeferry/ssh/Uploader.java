@@ -17,13 +17,22 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 
 /**
- * One upload to one host. The bytes go by SFTP to {@code <remotePath>.kfpart}; root then checks the
+ * One upload to one host. The bytes go by SFTP to {@code <dir>/.<name>.kfpart}; root then checks the
  * sha256 on the host, sets owner root and the mode, and renames it into place, so the target is never
  * half-written. A partial file left by a dropped connection is resumed when its content is a prefix of
  * ours (compared by sha256), otherwise replaced.
  */
 final class Uploader {
     static final String PART_SUFFIX = ".kfpart";
+
+    /**
+     * {@code /dir/.name.kfpart}: a hidden name next to the target, so that programs that read every file of a
+     * directory (the kubelet's static pod directory, systemd's drop-in directories) skip a partial upload.
+     */
+    static String partPath(String remotePath) {
+        int slash = remotePath.lastIndexOf('/');
+        return remotePath.substring(0, slash + 1) + "." + remotePath.substring(slash + 1) + PART_SUFFIX;
+    }
     private static final Duration REMOTE_HASH_TIMEOUT = Duration.ofMinutes(10);
 
     private final SshHost host;
@@ -42,7 +51,7 @@ final class Uploader {
         if (mode < 0 || mode > 07777) {
             throw new BadInputException(host.name(), "bad file mode " + Integer.toOctalString(mode) + " for " + remotePath);
         }
-        String part = remotePath + PART_SUFFIX;
+        String part = partPath(remotePath);
         long size = src.size();
         String sha = null;
         KubeferryException last = null;

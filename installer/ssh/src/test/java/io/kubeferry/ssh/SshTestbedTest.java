@@ -151,7 +151,7 @@ class SshTestbedTest {
         } finally {
             tb.shape(h1, "none");
         }
-        long partial = Long.parseLong(tb.exec(h1, "stat -c %s " + remote + ".kfpart").stdout().strip());
+        long partial = Long.parseLong(tb.exec(h1, "stat -c %s " + Uploader.partPath(remote)).stdout().strip());
         assertTrue(partial > 0 && partial < size, "partial file " + partial);
         assertFalse(tb.exec(h1, "test -e " + remote).ok(), "nothing at the target yet");
 
@@ -165,7 +165,7 @@ class SshTestbedTest {
             assertEquals(sha, r.sha256());
             assertEquals(sha + "  " + remote, tb.exec(h1, "sha256sum " + remote).stdout().strip());
             assertEquals("755 root root", tb.exec(h1, "stat -c '%a %U %G' " + remote).stdout().strip());
-            assertFalse(tb.exec(h1, "test -e " + remote + ".kfpart").ok());
+            assertFalse(tb.exec(h1, "test -e " + Uploader.partPath(remote)).ok());
             System.out.printf("[figures] resumed upload of %d of %d bytes in %d ms%n", r.bytesSent(), size, ms);
 
             long t1 = System.nanoTime();

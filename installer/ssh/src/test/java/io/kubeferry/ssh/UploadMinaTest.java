@@ -95,7 +95,7 @@ class UploadMinaTest {
             assertEquals(sha256(local), sha256(target));
             assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
             assertEquals("0:0", h.exec("stat -c %u:%g " + target).stdout().strip());
-            assertFalse(Files.exists(Path.of(target + ".kfpart")));
+            assertFalse(Files.exists(Path.of(Uploader.partPath(target.toString()))));
 
             UploadResult again = h.upload(local, target.toString(), 0750);
             assertTrue(again.skipped());
@@ -118,7 +118,7 @@ class UploadMinaTest {
     @Test
     void resumesAfterADroppedConnection() throws Exception {
         Path target = remoteDir.resolve("payload.bin");
-        Path part = Path.of(target + ".kfpart");
+        Path part = Path.of(Uploader.partPath(target.toString()));
         AtomicBoolean dropped = new AtomicBoolean();
         TransferListener dropAt40 = new TransferListener() {
             @Override
@@ -184,7 +184,7 @@ class UploadMinaTest {
     void aCorruptPartialFileIsReplaced() throws Exception {
         Path target = remoteDir.resolve("c.bin");
         Files.createDirectories(remoteDir);
-        writeRandom(Path.of(target + ".kfpart"), SIZE / 3, 99);
+        writeRandom(Path.of(Uploader.partPath(target.toString())), SIZE / 3, 99);
         try (SshHost h = SshHost.connect(host)) {
             UploadResult r = h.upload(local, target.toString(), 0644);
             assertEquals(SIZE, r.bytesSent(), "started from zero");
