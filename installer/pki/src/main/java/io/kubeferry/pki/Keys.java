@@ -11,7 +11,11 @@ import org.bouncycastle.crypto.params.ECKeyGenerationParameters;
 import org.bouncycastle.crypto.params.ECNamedDomainParameters;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.util.PrivateKeyFactory;
-import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
+import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
 
 import java.security.GeneralSecurityException;
@@ -72,11 +76,20 @@ public final class Keys {
             return new KeyPair(
                     f.generatePublic(new X509EncodedKeySpec(SubjectPublicKeyInfoFactory
                             .createSubjectPublicKeyInfo(kp.getPublic()).getEncoded())),
-                    f.generatePrivate(new PKCS8EncodedKeySpec(PrivateKeyInfoFactory
-                            .createPrivateKeyInfo(kp.getPrivate()).getEncoded())));
+                    f.generatePrivate(new PKCS8EncodedKeySpec(privateKeyInfo(curve, kp).getEncoded())));
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** PKCS#8 with the public point we already have (BC's factory would multiply it out again). */
+    private static PrivateKeyInfo privateKeyInfo(ECNamedDomainParameters curve, AsymmetricCipherKeyPair kp)
+            throws java.io.IOException {
+        ECPrivateKeyParameters priv = (ECPrivateKeyParameters) kp.getPrivate();
+        ECPublicKeyParameters pub = (ECPublicKeyParameters) kp.getPublic();
+        return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, curve.getName()),
+                new org.bouncycastle.asn1.sec.ECPrivateKey(curve.getN().bitLength(), priv.getD(),
+                        new DERBitString(pub.getQ().getEncoded(false)), curve.getName()));
     }
 
     /**
