@@ -45,87 +45,103 @@ public final class PkiBenchmark {
             once(Path.of(args[1]), KeyAlgorithm.valueOf(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
             return;
         }
+        if (args.length > 0 && args[0].equals("--make-jar")) {
+            unsignedJar(System.getProperty("java.class.path"), Path.of(args[1]));
+            return;
+        }
         int controlPlanes = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int workers = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        List<KeyAlgorithm> algorithms = List.of(KeyAlgorithm.ECDSA_P256, KeyAlgorithm.RSA_2048);
         System.out.printf("PKI benchmark: %d control-plane + %d worker nodes, %d cores, %s; load average %s%n",
                 controlPlanes, workers, Runtime.getRuntime().availableProcessors(), run("openssl", "version").strip(),
                 Files.readString(Path.of("/proc/loadavg")).strip());
-        System.out.println("  ECDSA: medians of 3 cold JVMs and 3 openssl runs (RSA: 1 each). cold = a fresh JVM making the PKI once, as `installer certs generate` does, from one unsigned jar like"
-                + " the shaded installer.jar (JVM start included in 'process', not in 'generate'); warm = median of 5 (RSA: 3) runs in a JVM after 3 (RSA: 1) warm-up runs; openssl = one run of a"
-                + " bash script, one openssl process per key and per certificate");
-        Path shadedLike = Files.createTempFile("kubeferry-pki-bench", ".jar");
-        unsignedJar(System.getProperty("java.class.path"), shadedLike);
-        // let this JVM's compiler threads finish with the jar copy before timing other processes on 2 cores
-        Thread.sleep(3000);
-        boolean allMet = true;
-        for (KeyAlgorithm algorithm : List.of(KeyAlgorithm.ECDSA_P256, KeyAlgorithm.RSA_2048)) {
-            Path work = Files.createTempDirectory("kubeferry-pki-bench");
-            try {
-                // cold: a new JVM per run, one generate each; median of 3 (RSA: 1, its runs are long)
+        System.out.println("  openssl = a bash script, one openssl process per key and per certificate (median of 3; RSA: 1 run)");
+        System.out.println("  cold    = a fresh JVM making the PKI once, as `installer certs generate` does, from one unsigned jar like"
+                + " the shaded installer.jar; 'process' includes JVM start (median of 3; RSA: 1 run)");
+        System.out.println("  warm    = this JVM after 3 (RSA: 1) warm-up runs, median of 5 (RSA: 3)");
+        Path work = Files.createTempDirectory("kubeferry-pki-bench");
+        try {
+            // processes first, while this JVM is idle: its own JIT work would steal one of the two cores
+            Path shadedLike = work.resolve("all.jar");
+            run(javaCommand(System.getProperty("java.class.path"), "--make-jar", shadedLike.toString()));
+            Map<KeyAlgorithm, double[]> cold = new java.util.EnumMap<>(KeyAlgorithm.class);
+            Map<KeyAlgorithm, Double> openssl = new java.util.EnumMap<>(KeyAlgorithm.class);
+            Map<KeyAlgorithm, long[]> opensslCounts = new java.util.EnumMap<>(KeyAlgorithm.class);
+            for (KeyAlgorithm algorithm : algorithms) {
                 int repeats = algorithm.isRsa() ? 1 : 3;
                 List<double[]> colds = new ArrayList<>();
                 for (int i = 0; i < repeats; i++) {
+                    Path dir = work.resolve("cold-" + algorithm + i);
                     long p0 = System.nanoTime();
-                    String coldOut = run(javaCommand(shadedLike, work.resolve("cold" + i), algorithm, controlPlanes, workers));
-                    colds.add(new double[]{Double.parseDouble(coldOut.strip()), (System.nanoTime() - p0) / 1e9});
+                    String out = run(javaCommand(shadedLike.toString(), "--once", dir.toString(), algorithm.name(),
+                            Integer.toString(controlPlanes), Integer.toString(workers)));
+                    colds.add(new double[]{Double.parseDouble(out.strip()), (System.nanoTime() - p0) / 1e9});
+                    deleteTree(dir);
                 }
                 colds.sort(java.util.Comparator.comparingDouble(c -> c[1]));
-                double coldGenerate = colds.get(colds.size() / 2)[0];
-                double coldProcess = colds.get(colds.size() / 2)[1];
+                cold.put(algorithm, colds.get(colds.size() / 2));
 
-                // warm: this JVM after warm-up runs (RSA time is key generation, warm after one), then the median
-                int warmups = algorithm.isRsa() ? 1 : 3;
-                int measured = algorithm.isRsa() ? 3 : 5;
-                for (int i = 0; i < warmups; i++) {
-                    new PkiService().generate(inventory(work.resolve("warmup" + i), controlPlanes, workers, algorithm));
-                }
+                Path script = work.resolve("openssl-" + algorithm + ".sh");
+                Path out = work.resolve("openssl-" + algorithm);
+                PkiPlan plan = PkiPlan.of(inventory(work.resolve("plan"), controlPlanes, workers, algorithm));
+                int processes = writeOpensslScript(script, out, plan, algorithm);
                 List<Double> runs = new ArrayList<>();
-                Inventory inv = null;
-                PkiReport report = null;
-                for (int i = 0; i < measured; i++) {
-                    inv = inventory(work.resolve("warm" + i), controlPlanes, workers, algorithm);
-                    long t0 = System.nanoTime();
-                    report = new PkiService().generate(inv);
-                    runs.add((System.nanoTime() - t0) / 1e9);
-                }
-                runs.sort(null);
-                double warm = runs.get(runs.size() / 2);
-                long javaFiles = countFiles(inv.stateDir().resolve("pki"));
-
-                Path script = work.resolve("openssl-pki.sh");
-                Path out = work.resolve("openssl");
-                int processes = writeOpensslScript(script, out, PkiPlan.of(inv), algorithm);
-                List<Double> opensslRuns = new ArrayList<>();
                 for (int i = 0; i < repeats; i++) {
                     deleteTree(out);
                     long t1 = System.nanoTime();
                     run("bash", script.toString());
-                    opensslRuns.add((System.nanoTime() - t1) / 1e9);
+                    runs.add((System.nanoTime() - t1) / 1e9);
                 }
-                opensslRuns.sort(null);
-                double openssl = opensslRuns.get(opensslRuns.size() / 2);
-                long opensslFiles = countFiles(out);
-                // both sides must have made valid certificates, or the timing means nothing
+                runs.sort(null);
+                openssl.put(algorithm, runs.get(runs.size() / 2));
+                // the script must have made valid certificates, or its timing means nothing
                 run("openssl", "verify", "-CAfile", out.resolve("ca.crt").toString(),
                         out.resolve("hosts/cp1/apiserver.crt").toString());
-                run("openssl", "verify", "-CAfile", inv.stateDir().resolve("pki/ca.crt").toString(),
-                        inv.stateDir().resolve("pki/hosts/cp1/apiserver.crt").toString());
-
-                double target = TARGET.get(algorithm);
-                System.out.printf("%-10s openssl CLI %6.2f s (%d processes, %d files)%n", algorithm.yamlName(), openssl,
-                        processes, opensslFiles);
-                System.out.printf("%-10s kubeferry  warm %6.2f s -> %5.1fx | cold generate %6.2f s -> %5.1fx | cold process %6.2f s -> %5.1fx"
-                                + "   (%d files, %d certificates and kubeconfigs; target >= %.1fx: warm %s, cold process %s)%n",
-                        "", warm, openssl / warm, coldGenerate, openssl / coldGenerate, coldProcess, openssl / coldProcess,
-                        javaFiles, report.entries().size(), target, openssl / warm >= target ? "met" : "NOT MET",
-                        openssl / coldProcess >= target ? "met" : "NOT MET");
-                allMet &= openssl / warm >= target;
-            } finally {
-                deleteTree(work);
+                opensslCounts.put(algorithm, new long[]{processes, countFiles(out)});
+                deleteTree(out);
             }
+
+            boolean allMet = true;
+            for (KeyAlgorithm algorithm : algorithms) {
+                int warmups = algorithm.isRsa() ? 1 : 3;
+                int measured = algorithm.isRsa() ? 3 : 5;
+                for (int i = 0; i < warmups; i++) {
+                    Path dir = work.resolve("warmup" + i);
+                    new PkiService().generate(inventory(dir, controlPlanes, workers, algorithm));
+                    deleteTree(dir);
+                }
+                List<Double> runs = new ArrayList<>();
+                PkiReport report = null;
+                long javaFiles = 0;
+                for (int i = 0; i < measured; i++) {
+                    Path dir = work.resolve("warm" + i);
+                    Inventory inv = inventory(dir, controlPlanes, workers, algorithm);
+                    long t0 = System.nanoTime();
+                    report = new PkiService().generate(inv);
+                    runs.add((System.nanoTime() - t0) / 1e9);
+                    run("openssl", "verify", "-CAfile", inv.stateDir().resolve("pki/ca.crt").toString(),
+                            inv.stateDir().resolve("pki/hosts/cp1/apiserver.crt").toString());
+                    javaFiles = countFiles(inv.stateDir().resolve("pki"));
+                    deleteTree(dir);
+                }
+                runs.sort(null);
+                double warm = runs.get(runs.size() / 2);
+                double o = openssl.get(algorithm);
+                double[] c = cold.get(algorithm);
+                double target = TARGET.get(algorithm);
+                System.out.printf("%-10s openssl CLI %6.2f s (%d processes, %d files)%n", algorithm.yamlName(), o,
+                        opensslCounts.get(algorithm)[0], opensslCounts.get(algorithm)[1]);
+                System.out.printf("%-10s kubeferry  cold process %6.2f s -> %5.1fx | cold generate %6.2f s -> %5.1fx"
+                                + " | warm %6.2f s -> %5.1fx   (%d files, %d certificates/kubeconfigs)%n",
+                        "", c[1], o / c[1], c[0], o / c[0], warm, o / warm, javaFiles, report.entries().size());
+                System.out.printf("%-10s target >= %.1fx: cold process %s, warm %s%n", "", target,
+                        o / c[1] >= target ? "met" : "NOT MET", o / warm >= target ? "met" : "NOT MET");
+                allMet &= o / c[1] >= target && o / warm >= target;
+            }
+            System.out.println(allMet ? "all targets met" : "some targets NOT met");
+        } finally {
+            deleteTree(work);
         }
-        Files.deleteIfExists(shadedLike);
-        System.out.println(allMet ? "warm targets met" : "some warm targets NOT met");
     }
 
     /**
@@ -177,10 +193,11 @@ public final class PkiBenchmark {
         System.out.println((System.nanoTime() - t0) / 1e9);
     }
 
-    private static String[] javaCommand(Path jar, Path dir, KeyAlgorithm algorithm, int controlPlanes, int workers) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        return new String[]{java, "-cp", jar.toString(), PkiBenchmark.class.getName(), "--once",
-                dir.toString(), algorithm.name(), Integer.toString(controlPlanes), Integer.toString(workers)};
+    private static String[] javaCommand(String classPath, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                classPath, PkiBenchmark.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd.toArray(String[]::new);
     }
 
     static Inventory inventory(Path dir, int controlPlanes, int workers, KeyAlgorithm algorithm) {
