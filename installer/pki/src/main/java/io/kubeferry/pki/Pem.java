@@ -89,7 +89,7 @@ public final class Pem {
 
     /**
      * The key pair of a private key in traditional or PKCS#8 form (what {@code openssl genpkey} writes). The
-     * public half is derived when the file does not carry it.
+     * public half is derived when the file does not carry it, so it is never null.
      */
     public static java.security.KeyPair readKeyPair(byte[] pem) {
         Object o = readFirst(pem, null);

@@ -173,15 +173,10 @@ public final class PkiService {
             } else {
                 try {
                     KeyPair sa = Pem.readKeyPair(StateFiles.read(layout.saKey()));
-                    if (sa.getPublic() == null) {
-                        errors.add(Problem.error(layout.saKey().toString(),
-                                "the key has no public part; write it in traditional PEM form (openssl pkey -traditional)"));
-                    } else {
-                        byte[] pub = Pem.encodePublicKey(sa.getPublic());
-                        byte[] current = Files.exists(layout.saPub()) ? StateFiles.read(layout.saPub()) : null;
-                        if (current == null || !samePublicKey(current, pub)) {
-                            saPubToWrite = pub;
-                        }
+                    byte[] pub = Pem.encodePublicKey(sa.getPublic());
+                    byte[] current = Files.exists(layout.saPub()) ? StateFiles.read(layout.saPub()) : null;
+                    if (current == null || !samePublicKey(current, pub)) {
+                        saPubToWrite = pub;
                     }
                 } catch (IOException | IllegalArgumentException e) {
                     errors.add(Problem.error(layout.saKey().toString(), "cannot read the service-account key: "
@@ -224,9 +219,11 @@ public final class PkiService {
                     notBefore, now.plus(options.caValidity()));
             ca.facts = CertFacts.of(cert);
             ca.key = keys.getPrivate();
+            // key before certificate: a run cut between the two leaves a key without certificate, which the next
+            // run reports, rather than a certificate without key, which would read as an external CA
             return new Write[]{
-                    new Write(layout.caCert(ca.kind), Pem.encodeCertificate(cert), StateFiles.CERT_MODE),
-                    new Write(layout.caKey(ca.kind), Pem.encodePrivateKey(keys), StateFiles.KEY_MODE)};
+                    new Write(layout.caKey(ca.kind), Pem.encodePrivateKey(keys), StateFiles.KEY_MODE),
+                    new Write(layout.caCert(ca.kind), Pem.encodeCertificate(cert), StateFiles.CERT_MODE)};
         });
         caWrites.forEach(w -> writes.addAll(List.of(w)));
         for (CaState ca : cas.values()) {
@@ -266,9 +263,12 @@ public final class PkiService {
         byte[] kubernetesCaPem = Pem.encodeCertificate(cas.get(CaKind.KUBERNETES).facts.holder());
         for (Decision d : todo) {
             CaState ca = cas.get(d.cert().signer());
-            if (ca.facts.notAfter().isBefore(now.plus(options.certValidity())) && clampWarned.add(ca.kind)) {
+            // (an existing CA this close to its end has its own warning above)
+            if (ca.mode == CaMode.NEW && ca.facts.notAfter().isBefore(now.plus(options.certValidity()))
+                    && clampWarned.add(ca.kind)) {
                 warnings.add(Problem.warning(layout.caCert(ca.kind).toString(),
-                        "leaf certificates end with the CA on " + ca.facts.notAfter()));
+                        "leaf certificates end with the CA on " + ca.facts.notAfter()
+                                + ": the leaf validity is longer than the CA validity"));
             }
         }
         // every leaf of a run has the same validity (ending with its CA at the latest): encode the times once
