@@ -200,6 +200,29 @@ class IdempotenceTest {
     }
 
     @Test
+    void separateEtcdHostsGetOnlyEtcdFilesAndNoCaKey() {
+        Inventory base = TestClusters.inventory(dir, 1, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        List<Host> hosts = new ArrayList<>(base.hosts());
+        hosts.add(new Host("e1", "10.250.0.51", "10.250.0.51", null, java.util.Set.of(io.kubeferry.inventory.Role.ETCD),
+                Map.of(), List.of()));
+        Inventory inv = TestClusters.withHosts(base, hosts);
+        PkiService service = new PkiService();
+        service.generate(inv);
+        assertEquals(List.of("/etc/kubernetes/pki/etcd/ca.crt", "/etc/kubernetes/pki/etcd/server.crt",
+                        "/etc/kubernetes/pki/etcd/server.key", "/etc/kubernetes/pki/etcd/peer.crt",
+                        "/etc/kubernetes/pki/etcd/peer.key", "/etc/kubernetes/pki/etcd/healthcheck-client.crt",
+                        "/etc/kubernetes/pki/etcd/healthcheck-client.key"),
+                service.filesFor(inv, inv.host("e1").orElseThrow()).stream().map(PkiFile::hostPath).toList());
+        // the control plane is no etcd member now: it keeps the etcd CA (and its key) and its etcd client only
+        List<String> cp1 = service.filesFor(inv, inv.host("cp1").orElseThrow()).stream().map(PkiFile::hostPath).toList();
+        assertTrue(cp1.contains("/etc/kubernetes/pki/apiserver-etcd-client.crt"));
+        assertFalse(cp1.contains("/etc/kubernetes/pki/etcd/server.crt"));
+        OpensslCert server = OpensslCert.read(pki(inv).resolve("hosts/e1/etcd/server.crt"));
+        assertEquals("e1", server.cn());
+        assertTrue(server.sans().contains("IP Address:10.250.0.51"), server.sans().toString());
+    }
+
+    @Test
     void renewRejectsUnknownNamesAndAMissingPki() {
         Inventory inv = TestClusters.inventory(dir, 1, 0, KeyAlgorithm.ECDSA_P256, "1.34.1");
         PkiService service = new PkiService();
