@@ -19,10 +19,10 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.DefaultDigestAlgorithmIdentifierFinder;
-import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
 import org.bouncycastle.operator.bc.BcECContentSignerBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -139,8 +139,12 @@ public final class CertIssuer {
         try {
             String algorithm = Keys.signatureAlgorithm(key);
             if (key instanceof java.security.interfaces.ECPrivateKey ec) {
-                AlgorithmIdentifier sig = new DefaultSignatureAlgorithmIdentifierFinder().find(algorithm);
-                AlgorithmIdentifier digest = new DefaultDigestAlgorithmIdentifierFinder().find(sig);
+                // the two identifiers directly: BC's finders build tables of every algorithm on first use
+                boolean sha384 = algorithm.startsWith("SHA384");
+                AlgorithmIdentifier sig = new AlgorithmIdentifier(sha384
+                        ? X9ObjectIdentifiers.ecdsa_with_SHA384 : X9ObjectIdentifiers.ecdsa_with_SHA256);
+                AlgorithmIdentifier digest = new AlgorithmIdentifier(sha384
+                        ? NISTObjectIdentifiers.id_sha384 : NISTObjectIdentifiers.id_sha256);
                 return new BcECContentSignerBuilder(sig, digest).setSecureRandom(random).build(Keys.lightweight(ec));
             }
             return new JcaContentSignerBuilder(algorithm).build(key);
