@@ -46,7 +46,7 @@ final class HostRun {
             } catch (KubeferryException e) {
                 printSummary(console, runner);
                 console.detail("failure: " + e.getMessage());
-                throw new LoggedFailure(e, console.logFile());
+                throw new LoggedFailure(e, console.redact(e.getMessage()), console.logFile());
             }
         }
     }
@@ -89,8 +89,9 @@ final class HostRun {
         private final KubeferryException cause;
         private final Path log;
 
-        LoggedFailure(KubeferryException cause, Path log) {
-            super(cause.getMessage(), cause);
+        /** @param redactedMessage the cause's message with every registered secret masked */
+        LoggedFailure(KubeferryException cause, String redactedMessage, Path log) {
+            super(redactedMessage, cause);
             this.cause = cause;
             this.log = log;
         }

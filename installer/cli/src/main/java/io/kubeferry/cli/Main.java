@@ -37,7 +37,9 @@ public final class Main {
 
     /** The one place that turns an exception into a message and an exit code. */
     static int report(Exception thrown, PrintWriter err) {
-        Exception e = thrown instanceof HostRun.LoggedFailure lf ? lf.original() : thrown;
+        // a run's failure is printed with its redacted message; its original keeps the typed details
+        Exception e = thrown instanceof HostRun.LoggedFailure lf && lf.original() instanceof BadInputException
+                ? lf.original() : thrown;
         if (e instanceof BadInputException bad) {
             long errors = bad.problems().stream().filter(p -> p.severity() == Problem.Severity.ERROR).count();
             err.println("error: " + errors + (errors == 1 ? " problem" : " problems") + " in the input; nothing was changed on any host:");

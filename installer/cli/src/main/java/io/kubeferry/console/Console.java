@@ -39,7 +39,7 @@ public final class Console implements AutoCloseable {
     /** Starts writing every line (verbose ones too) to {@code file}, created 0600 under a 0700 directory. */
     public synchronized void openLog(Path file) {
         try {
-            Files.createDirectories(file.getParent());
+            io.kubeferry.files.PrivateFiles.createDirectories(file.getParent(), 0700);
             Files.deleteIfExists(file);
             Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));

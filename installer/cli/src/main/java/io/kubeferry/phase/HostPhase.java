@@ -24,6 +24,14 @@ public abstract class HostPhase implements Phase {
         runOn(ctx, host, remote);
     }
 
+    /**
+     * At most this many hosts at once, whatever --concurrency says: 1 for rolling work such as restarting
+     * control-plane components one node at a time, so etcd keeps its quorum and the API stays up.
+     */
+    public int maxConcurrency() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Whether this phase needs an SSH connection to the host (false for phases working on local state). */
     public boolean needsConnection() {
         return true;

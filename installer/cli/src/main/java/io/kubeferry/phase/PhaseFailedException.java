@@ -28,9 +28,15 @@ public class PhaseFailedException extends KubeferryException {
         return failures;
     }
 
-    /** A bad-input failure on every host means the input is wrong, not the hosts. */
+    /**
+     * A bad-input failure on every host means the input is wrong, not the hosts; an untyped exception on any
+     * host is a bug in Kubeferry, not a host failure.
+     */
     @Override
     public ExitCode exitCode() {
+        if (failures.values().stream().anyMatch(t -> !(t instanceof KubeferryException))) {
+            return ExitCode.INTERNAL;
+        }
         boolean allBadInput = failures.values().stream().allMatch(t -> t instanceof KubeferryException k
                 && k.exitCode() == ExitCode.BAD_INPUT);
         boolean anyUnexpected = failures.values().stream().anyMatch(t -> t instanceof KubeferryException k

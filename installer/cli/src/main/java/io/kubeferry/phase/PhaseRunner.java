@@ -76,7 +76,7 @@ public final class PhaseRunner {
         if (hosts.isEmpty()) {
             return;
         }
-        int threads = Math.min(ctx.options().concurrency(), hosts.size());
+        int threads = Math.min(Math.min(ctx.options().concurrency(), phase.maxConcurrency()), hosts.size());
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "host-worker");
             t.setDaemon(true);

@@ -22,7 +22,7 @@ public final class RunContext implements AutoCloseable {
     private final HostConnector connector;
     private final DryRunPlan plan = new DryRunPlan();
     private final Map<String, HostFacts> facts = new ConcurrentHashMap<>();
-    private final Map<String, RemoteHost> connections = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.FutureTask<RemoteHost>> connections = new ConcurrentHashMap<>();
     private volatile Inventory inventory;
 
     public RunContext(RunOptions options, Console console, PhaseRunner runner, HostConnector connector) {
@@ -75,9 +75,29 @@ public final class RunContext implements AutoCloseable {
         });
     }
 
-    /** The open connection to a host, opening it on first use. */
+    /**
+     * The open connection to a host, opening it on first use. The connect runs outside the map's lock (a slow
+     * or dead host must not hold up others); concurrent callers for the same host share one attempt.
+     */
     public RemoteHost connection(Host host) {
-        return connections.computeIfAbsent(host.name(), n -> connector.connect(host));
+        var task = new java.util.concurrent.FutureTask<>(() -> connector.connect(host));
+        var existing = connections.putIfAbsent(host.name(), task);
+        if (existing == null) {
+            task.run();
+            existing = task;
+        }
+        try {
+            return existing.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            connections.remove(host.name(), existing); // a later phase may try again
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.kubeferry.errors.HostFailureException(host.name(), "interrupted while connecting");
+        }
     }
 
     public boolean isConnected(Host host) {
@@ -98,7 +118,13 @@ public final class RunContext implements AutoCloseable {
 
     @Override
     public void close() {
-        for (RemoteHost c : connections.values()) {
+        for (var task : connections.values()) {
+            RemoteHost c;
+            try {
+                c = task.isDone() ? task.get() : null;
+            } catch (Exception e) {
+                c = null; // never connected
+            }
             if (c instanceof AutoCloseable closeable) {
                 try {
                     closeable.close();

@@ -48,7 +48,7 @@ class PhaseRunnerTest {
     }
 
     /** A host phase that works on local state only; fails on the hosts named. */
-    private static final class LocalPhase extends HostPhase {
+    private static class LocalPhase extends HostPhase {
         final Set<String> failOn;
         final List<String> ran = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger running = new AtomicInteger();
@@ -105,6 +105,36 @@ class PhaseRunnerTest {
         assertTrue(phase.maxRunning.get() > 1, "hosts did not run in parallel");
         assertEquals("FAILED", ctx.runner().summary().get("w3").status());
         assertEquals("ok", ctx.runner().summary().get("w1").status());
+    }
+
+    @Test
+    void aRollingPhaseWorksOnOneHostAtATime() throws Exception {
+        RunContext ctx = context(false, 8);
+        ctx.setInventory(inventory(5));
+        LocalPhase rolling = new LocalPhase(Set.of()) {
+            @Override
+            public int maxConcurrency() {
+                return 1;
+            }
+        };
+        ctx.runner().run(ctx, List.of(rolling));
+        assertEquals(6, rolling.ran.size());
+        assertEquals(1, rolling.maxRunning.get());
+    }
+
+    @Test
+    void anUntypedExceptionOnAHostIsABugNotAHostFailure() throws Exception {
+        RunContext ctx = context(false, 2);
+        ctx.setInventory(inventory(1));
+        HostPhase buggy = new LocalPhase(Set.of()) {
+            @Override
+            public void runOn(RunContext c, Host host, RemoteHost remote) {
+                throw new NullPointerException("oops");
+            }
+        };
+        PhaseFailedException e = assertThrows(PhaseFailedException.class, () -> ctx.runner().run(ctx, List.of(buggy)));
+        assertEquals(ExitCode.INTERNAL, e.exitCode());
+        assertTrue(e.getMessage().contains("NullPointerException: oops"));
     }
 
     @Test

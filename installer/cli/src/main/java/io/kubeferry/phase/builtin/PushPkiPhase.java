@@ -18,7 +18,8 @@ import java.util.function.Supplier;
 /**
  * Puts changed PKI files on the hosts that hold them and restarts what reads them: the kubelet through
  * systemd, a static pod by stopping its container (the kubelet starts it again, reading the new files).
- * Unchanged files are not sent (the upload compares sha256 first).
+ * Unchanged files are not sent (the upload compares sha256 first). One host at a time, waiting until what
+ * was restarted runs again, so etcd keeps its quorum and the API stays up during a renewal.
  */
 public final class PushPkiPhase extends HostPhase {
     private static final Set<String> STATIC_PODS = Set.of("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd");
@@ -32,6 +33,14 @@ public final class PushPkiPhase extends HostPhase {
     @Override
     public String title() {
         return "Push certificates and restart their users";
+    }
+
+    /** How long a restarted component may take to run again before the renewal stops. */
+    static final int RESTART_WAIT_SECONDS = 180;
+
+    @Override
+    public int maxConcurrency() {
+        return 1;
     }
 
     @Override
@@ -49,6 +58,11 @@ public final class PushPkiPhase extends HostPhase {
         }
         for (String component : restart) {
             remote.execChecked(restartCommand(component));
+            if (remote.exec(waitCommand(component), java.time.Duration.ofSeconds(RESTART_WAIT_SECONDS + 10)).exitCode() != 0) {
+                throw new io.kubeferry.errors.HostFailureException(host.name(), component + " did not run again within "
+                        + RESTART_WAIT_SECONDS + " s after the restart for new certificates; look at its logs"
+                        + " (crictl logs / journalctl -u kubelet), then run the renewal again");
+            }
             ctx.console().detail("    " + host.name() + ": restarted " + component);
         }
     }
@@ -61,6 +75,18 @@ public final class PushPkiPhase extends HostPhase {
             restart.addAll(PkiService.componentsUsing(f.hostPath()));
         }
         restart.forEach(c -> ctx.plan().change(host.name(), title(), "restart " + c));
+    }
+
+    /** Exits 0 once the component runs again (or when it was not installed here: nothing to wait for). */
+    static String waitCommand(String component) {
+        String check = STATIC_PODS.contains(component)
+                ? "crictl ps -q --state running --name " + Shell.quote("^" + component + "$") + " 2>/dev/null | grep -q ."
+                : "systemctl is-active --quiet " + Shell.quote(component);
+        String installed = STATIC_PODS.contains(component)
+                ? "command -v crictl >/dev/null 2>&1 && [ -f /etc/kubernetes/manifests/" + component + ".yaml ]"
+                : "systemctl is-enabled --quiet " + Shell.quote(component) + " 2>/dev/null";
+        return installed + " || exit 0; i=0; while [ $i -lt " + RESTART_WAIT_SECONDS + " ]; do " + check
+                + " && exit 0; sleep 1; i=$((i+1)); done; exit 1";
     }
 
     /** Only what is running is restarted: a host where the cluster is not installed yet just gets the files. */
