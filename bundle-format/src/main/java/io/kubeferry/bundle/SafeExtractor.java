@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -15,7 +16,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * Extracts a .tar.gz or .tar into a directory, refusing any entry that would land outside it: {@code ../}
  * components, absolute paths, symlinks or hard links whose target is outside, writes through an already extracted
- * symlink, and device or fifo entries. The first unsafe entry stops the extraction with
+ * symlink, symlinks whose target goes through an already extracted symlink, entries that would replace a
+ * directory, and device or fifo entries. The first unsafe entry stops the extraction with
  * {@link UnsafeArchiveEntryException} naming it.
  */
 public final class SafeExtractor {
@@ -41,12 +43,10 @@ public final class SafeExtractor {
                 if (link.startsWith("/")) {
                     throw new UnsafeArchiveEntryException(name, "symlink to absolute path " + link);
                 }
-                Path resolved = dest.getParent().resolve(link).normalize();
-                if (!resolved.startsWith(root)) {
-                    throw new UnsafeArchiveEntryException(name, "symlink to " + link + " points outside the target directory");
-                }
                 Files.createDirectories(dest.getParent());
                 checkRealParent(root, dest, name);
+                checkSymlinkTarget(root, dest, link, name);
+                refuseReplacingDirectory(dest, name);
                 Files.deleteIfExists(dest);
                 Files.createSymbolicLink(dest, Path.of(link)); // checked above: resolves inside
             } else if (e.isLink()) {
@@ -56,6 +56,7 @@ public final class SafeExtractor {
                 if (!linkTarget.toRealPath().startsWith(root)) {
                     throw new UnsafeArchiveEntryException(name, "hard link to " + e.getLinkName() + " points outside the target directory");
                 }
+                refuseReplacingDirectory(dest, name);
                 Files.deleteIfExists(dest);
                 Files.createLink(dest, linkTarget);
             } else if (e.isFile()) {
@@ -64,6 +65,7 @@ public final class SafeExtractor {
                 if (Files.isSymbolicLink(dest)) {
                     throw new UnsafeArchiveEntryException(name, "would write through an existing symlink");
                 }
+                refuseReplacingDirectory(dest, name);
                 Files.copy(tar, dest, StandardCopyOption.REPLACE_EXISTING);
                 setMode(dest, e.getMode());
             } else {
@@ -88,6 +90,47 @@ public final class SafeExtractor {
             throw new UnsafeArchiveEntryException(reportedName, "path escapes the target directory");
         }
         return p;
+    }
+
+    /**
+     * Walks a symlink's target from the link's real parent (earlier entries may have made any parent a link), the
+     * way the kernel will. A lexical check is not enough: with {@code a/y -> ..} extracted, {@code a/z -> y/../..}
+     * looks inside but is the target's parent. So the walk refuses to go through an existing link, and refuses
+     * {@code ..} after a component that is not an existing directory (a later entry could make it a link).
+     */
+    private static void checkSymlinkTarget(Path root, Path dest, String link, String name) throws IOException {
+        Path at = dest.getParent().toRealPath();
+        for (String part : link.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                if (!Files.isDirectory(at, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new UnsafeArchiveEntryException(name, "symlink to " + link + " goes up ('..') from "
+                            + root.relativize(at) + ", which is not an existing directory");
+                }
+                at = at.getParent();
+                if (at == null || !at.startsWith(root)) {
+                    throw new UnsafeArchiveEntryException(name, "symlink to " + link + " points outside the target directory");
+                }
+                continue;
+            }
+            at = at.resolve(part);
+            if (Files.isSymbolicLink(at)) {
+                throw new UnsafeArchiveEntryException(name, "symlink to " + link + " goes through the existing symlink "
+                        + root.relativize(at));
+            }
+        }
+        if (!at.startsWith(root)) {
+            throw new UnsafeArchiveEntryException(name, "symlink to " + link + " points outside the target directory");
+        }
+    }
+
+    /** A directory replaced by a link would change where links already checked against it lead. */
+    private static void refuseReplacingDirectory(Path dest, String name) {
+        if (Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
+            throw new UnsafeArchiveEntryException(name, "would replace an existing directory");
+        }
     }
 
     /** An earlier entry may have made a parent directory a symlink pointing out: follow it and check. */

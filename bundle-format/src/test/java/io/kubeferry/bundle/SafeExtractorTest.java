@@ -120,4 +120,41 @@ class SafeExtractorTest {
         assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(a, out));
         assertFalse(Files.exists(tmp.resolve("victim/pwned")));
     }
+
+    @Test
+    void rejectsSymlinkEscapingThroughAnEarlierSymlink() throws IOException {
+        // lexically a/y/../.. is the target dir itself, but a/y is the target dir, so a/z would be its parent
+        Path a = archive(new String[] {"a", "dir", ""}, new String[] {"a/y", "symlink", ".."},
+                new String[] {"a/z", "symlink", "y/../.."});
+        Path out = tmp.resolve("out");
+        var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(a, out));
+        assertEquals("a/z", e.entry());
+        assertTrue(e.getMessage().contains("existing symlink a/y"), e.getMessage());
+        assertFalse(Files.exists(out.resolve("a/z"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void rejectsSymlinkWhoseCheckedPathALaterEntryCouldTurnIntoALink() throws IOException {
+        // '..' after a component that does not exist yet: a later a/q -> .. would make a/z escape
+        Path a = archive(new String[] {"a", "dir", ""}, new String[] {"a/z", "symlink", "q/../.."},
+                new String[] {"a/q", "symlink", ".."});
+        var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(a, tmp.resolve("out")));
+        assertEquals("a/z", e.entry());
+        // the same with a/q an (empty) directory first: then replacing it by a link is what is refused
+        Path b = archive(new String[] {"a/q", "dir", ""}, new String[] {"a/z", "symlink", "q/../.."},
+                new String[] {"a/q", "symlink", ".."});
+        var e2 = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(b, tmp.resolve("out2")));
+        assertEquals("a/q", e2.entry());
+        assertTrue(e2.getMessage().contains("replace an existing directory"), e2.getMessage());
+    }
+
+    @Test
+    void acceptsInsideSymlinksWithDotDotThroughRealDirectories() throws IOException {
+        Path a = archive(new String[] {"a/b", "dir", ""}, new String[] {"c.txt", "file", "c"},
+                new String[] {"a/b/l", "symlink", "../../c.txt"}, new String[] {"a/m", "symlink", "b/../../c.txt"});
+        Path out = tmp.resolve("out");
+        new SafeExtractor().extract(a, out);
+        assertEquals("c", Files.readString(out.resolve("a/b/l")));
+        assertEquals("c", Files.readString(out.resolve("a/m")));
+    }
 }
