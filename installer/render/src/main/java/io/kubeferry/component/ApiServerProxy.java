@@ -7,9 +7,6 @@ import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
 import java.util.ArrayList;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,7 +58,7 @@ public final class ApiServerProxy extends PerHostComponent {
             RenderedFile config = c.file(HAPROXY_CONFIG, 0644, "apiserver-proxy/haproxy.cfg.ftl", h);
             Map<String, Object> model = c.clusterModel();
             model.put("host", c.hostModel(h));
-            model.put("proxyConfigSha256", sha256(config.content()));
+            model.put("proxyConfigSha256", ContentHash.sha256Hex(config.content()));
             files.add(config);
             files.add(RenderedFile.text(StaticPodComponent.MANIFESTS_DIR + "/kube-apiserver-proxy.yaml",
                     c.templates().render("apiserver-proxy/kube-apiserver-proxy.yaml.ftl", model), 0600));
@@ -93,13 +90,5 @@ public final class ApiServerProxy extends PerHostComponent {
         return List.of("if grep -qF " + Shell.quote(HOSTS_MARKER) + " /etc/hosts; then grep -vF "
                 + Shell.quote(HOSTS_MARKER) + " /etc/hosts > /etc/hosts.kubeferry-tmp; "
                 + "cat /etc/hosts.kubeferry-tmp > /etc/hosts && rm -f /etc/hosts.kubeferry-tmp; fi");
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

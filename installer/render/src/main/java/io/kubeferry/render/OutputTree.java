@@ -1,6 +1,7 @@
 package io.kubeferry.render;
 
 import io.kubeferry.component.Addon;
+import io.kubeferry.component.ContentHash;
 import io.kubeferry.component.FileTree;
 import io.kubeferry.component.RenderedFile;
 import io.kubeferry.errors.BadInputException;
@@ -10,10 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -39,7 +37,7 @@ public final class OutputTree {
                 for (RenderedFile f : cluster.filesFor(host)) {
                     Path target = hostPath(outDir, host, f.path());
                     writeFile(target, f.content(), f.mode());
-                    index.append(host).append(' ').append(f.modeOctal()).append(' ').append(sha256(f.content()))
+                    index.append(host).append(' ').append(f.modeOctal()).append(' ').append(ContentHash.sha256Hex(f.content()))
                             .append(' ').append(f.path()).append('\n');
                 }
             }
@@ -48,7 +46,7 @@ public final class OutputTree {
                 Addon a = addons.get(i);
                 String name = String.format("%02d-%s.yaml", i + 1, a.name());
                 writeFile(outDir.resolve("cluster").resolve("addons").resolve(name), a.bytes(), 0644);
-                index.append("cluster 0644 ").append(sha256(a.bytes())).append(" addons/").append(name).append('\n');
+                index.append("cluster 0644 ").append(ContentHash.sha256Hex(a.bytes())).append(" addons/").append(name).append('\n');
             }
             for (String note : cluster.notes()) {
                 index.append("# note: ").append(note).append('\n');
@@ -92,13 +90,5 @@ public final class OutputTree {
 
     private static void writeFile(Path target, byte[] content, int mode) {
         FileTree.write(target, content, mode);
-    }
-
-    static String sha256(byte[] content) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
