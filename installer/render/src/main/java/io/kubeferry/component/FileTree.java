@@ -1,15 +1,12 @@
 package io.kubeferry.component;
 
+import io.kubeferry.files.PrivateFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Writes rendered files under a directory as {@code <dir>/<host>/<absolute host path>}, keeping their modes. */
 public final class FileTree {
@@ -38,29 +35,16 @@ public final class FileTree {
         }
     }
 
+    /**
+     * Writes one file with its final mode from the first byte (a key rendered with --with-secrets is never
+     * readable by others, not even while it is written) and moves it into place atomically; whatever was at
+     * {@code target} (a link included) is replaced, never written through.
+     */
     public static void write(Path target, byte[] content, int mode) {
         try {
-            Files.createDirectories(target.getParent());
-            Files.write(target, content);
-            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                Files.setPosixFilePermissions(target, permissions(mode));
-            }
+            PrivateFiles.write(target, content, mode, 0755);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target, e);
         }
-    }
-
-    static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = {
-                PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-                PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
-        for (int i = 0; i < order.length; i++) {
-            if ((mode & (1 << i)) != 0) {
-                set.add(order[i]);
-            }
-        }
-        return set;
     }
 }

@@ -143,6 +143,25 @@ class ComponentLifecycleTest {
     }
 
     @Test
+    void saveWritesAKeyWithItsModeAndNeverThroughALinkAtItsPath() throws IOException {
+        // a file written then chmod-ed is world-readable for a moment and follows whatever sits at its path;
+        // a key must land as a new 0600 file that replaces the link
+        Path outside = Files.writeString(tmp.resolve("outside.txt"), "not a key\n");
+        Path target = tmp.resolve("tree/cp1/etc/kubernetes/pki/ca.key");
+        Files.createDirectories(target.getParent());
+        Files.createSymbolicLink(target, outside);
+        RenderedFile key = RenderedFile.text("/etc/kubernetes/pki/ca.key", "-----BEGIN PRIVATE KEY-----\n", 0600);
+        FileTree.write(ComponentOutput.files(java.util.Map.of("cp1", List.of(key))), tmp.resolve("tree"));
+        assertFalse(Files.isSymbolicLink(target));
+        assertEquals(key.text(), Files.readString(target));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+        assertEquals("not a key\n", Files.readString(outside), "the link's target is untouched");
+        try (Stream<Path> s = Files.list(target.getParent())) {
+            assertEquals(List.of("ca.key"), s.map(p -> p.getFileName().toString()).toList(), "no temp file left");
+        }
+    }
+
+    @Test
     void manifestsAreStagedOutsideTheWatchedDirectoryAndRenamedIn() throws IOException {
         Inventory inv = inventory();
         RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);

@@ -89,7 +89,7 @@ final class DirectoryHost implements RemoteHost {
                 throw new IllegalStateException("parent directory missing for " + remotePath + " (run must mkdir first)");
             }
             Files.write(target, content);
-            Files.setPosixFilePermissions(target, FileTree.permissions(mode));
+            Files.setPosixFilePermissions(target, io.kubeferry.files.PrivateFiles.permissions(mode));
             return new UploadResult(remotePath, content.length, content.length, false, sha);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
