@@ -17,7 +17,8 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 
 /**
- * One upload to one host. The bytes go by SFTP to {@code <dir>/.<name>.kfpart}; root then checks the
+ * One upload to one host. The bytes go by SFTP to {@code <dir>/.<name>.kfpart}, made 0600 before the first byte
+ * (it may hold a private key); root then checks the
  * sha256 on the host, sets owner root and the mode, and renames it into place, so the target is never
  * half-written. A partial file left by a dropped connection is resumed when its content is a prefix of
  * ours (compared by sha256), otherwise replaced.
@@ -109,16 +110,11 @@ final class Uploader {
     }
 
     private RemoteState query(String target, String part) {
-        String user = host.settings().user();
-        boolean sftpAsOtherUser = host.settings().needsSudo();
         String script = "T=" + Shell.quote(target) + "; P=" + Shell.quote(part) + "\n"
                 + "if [ -d \"$T\" ]; then echo isdir; exit 0; fi\n"
                 + "mkdir -p -- \"$(dirname -- \"$T\")\" || exit 1\n"
                 + "if [ -f \"$T\" ]; then echo \"target $(sha256sum < \"$T\" | cut -d' ' -f1) $(stat -c '%a:%u:%g' -- \"$T\")\"; fi\n"
-                + "if [ -f \"$P\" ]; then echo \"part $(stat -c %s -- \"$P\") $(sha256sum < \"$P\" | cut -d' ' -f1)\"; fi\n"
-                // SFTP runs as the login user: give it the partial file to write to
-                + (sftpAsOtherUser ? "if [ ! -f \"$P\" ]; then : > \"$P\" || exit 1; fi; chown -- " + Shell.quote(user)
-                + " \"$P\" || exit 1\n" : "");
+                + "if [ -f \"$P\" ]; then echo \"part $(stat -c %s -- \"$P\") $(sha256sum < \"$P\" | cut -d' ' -f1)\"; fi\n";
         ExecResult r = checked(script, REMOTE_HASH_TIMEOUT, "inspect " + target);
         String targetSha = null;
         String modeOwner = null;
@@ -158,6 +154,7 @@ final class Uploader {
         if (offset == size && offset > 0) {
             return;
         }
+        preparePart(part);
         ChannelSftp sftp = host.openSftp();
         Progress progress = new Progress(remotePath, offset, size);
         try (InputStream in = src.open()) {
@@ -172,6 +169,19 @@ final class Uploader {
             sentTotal += progress.sent;
             host.releaseSftp(sftp);
         }
+    }
+
+    /**
+     * Makes the partial file exist with mode 0600 before a byte is written: SFTP would create it with the server's
+     * default mode (0644 typically), and private keys would be world-readable in transit and, after a dropped
+     * connection, until the next upload. SFTP keeps the mode of a file it overwrites or appends to. For a sudo
+     * user, SFTP runs as the login user: the file is then theirs, still 0600.
+     */
+    private void preparePart(String part) {
+        String script = "P=" + Shell.quote(part) + "\n"
+                + "umask 077; [ -f \"$P\" ] || : > \"$P\" || exit 1; chmod 600 -- \"$P\" || exit 1\n"
+                + (host.settings().needsSudo() ? "chown -- " + Shell.quote(host.settings().user()) + " \"$P\" || exit 1\n" : "");
+        checked(script, Duration.ofMinutes(1), "prepare " + part);
     }
 
     /** JSch treats * and ? in SFTP paths as globs and drops backslashes; escape them so the path is taken literally. */

@@ -153,6 +153,8 @@ class SshTestbedTest {
         }
         long partial = Long.parseLong(tb.exec(h1, "stat -c %s " + Uploader.partPath(remote)).stdout().strip());
         assertTrue(partial > 0 && partial < size, "partial file " + partial);
+        assertEquals("600 root", tb.exec(h1, "stat -c '%a %U' " + Uploader.partPath(remote)).stdout().strip(),
+                "the partial file stays private after the dropped connection");
         assertFalse(tb.exec(h1, "test -e " + remote).ok(), "nothing at the target yet");
 
         try (SshHost h = SshHost.connect(withKey(h1))) {
@@ -292,7 +294,7 @@ class SshTestbedTest {
     }
 
     @Test
-    void sudoWithPasswordAndPasswordless() {
+    void sudoWithPasswordAndPasswordless() throws Exception {
         tb.exec(h2, "rm -rf /etc/kubeferry-test");
         try (SshHost kfuser = SshHost.connect(withPassword(h2, "kfuser", Sudo.PASSWORD))) {
             assertEquals("0\n", kfuser.exec("id -u").stdout());
@@ -305,6 +307,21 @@ class SshTestbedTest {
             assertEquals("600 root root hello", tb.exec(h2, "stat -c '%a %U %G' /etc/kubeferry-test/sudo.txt; "
                     + "cat /etc/kubeferry-test/sudo.txt").stdout().replace("\n", " ").strip());
             assertTrue(kfuser.put("hello\n".getBytes(), "/etc/kubeferry-test/sudo.txt", 0600).skipped());
+            // SFTP writes as kfuser (sshd's umask 022): the partial file is kfuser's, and 0600 while in transit
+            Path key = dir.resolve("ca.key");
+            UploadMinaTest.writeRandom(key, 4L * 1024 * 1024, 9);
+            String remoteKey = "/etc/kubeferry-test/pki/ca.key";
+            List<String> inTransit = new java.util.concurrent.CopyOnWriteArrayList<>();
+            kfuser.upload(key, remoteKey, 0600, new TransferListener() {
+                @Override
+                public void progress(String h, String path, long done, long total) {
+                    if (inTransit.isEmpty()) {
+                        inTransit.add(tb.exec(h2, "stat -c '%a %U' " + Uploader.partPath(remoteKey)).stdout().strip());
+                    }
+                }
+            });
+            assertEquals(List.of("600 kfuser"), inTransit);
+            assertEquals("600 root", tb.exec(h2, "stat -c '%a %U' " + remoteKey).stdout().strip());
         }
         Host nopass = host(h2, ssh("kfnopass", null, tb.privateKey(), Sudo.PASSWORDLESS, null, null, tb.knownHosts(),
                 HostKeyPolicy.STRICT));

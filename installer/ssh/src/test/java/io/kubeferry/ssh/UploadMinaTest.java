@@ -16,8 +16,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -120,10 +122,15 @@ class UploadMinaTest {
         Path target = remoteDir.resolve("payload.bin");
         Path part = Path.of(Uploader.partPath(target.toString()));
         AtomicBoolean dropped = new AtomicBoolean();
+        List<String> modesInTransit = new CopyOnWriteArrayList<>();
         TransferListener dropAt40 = new TransferListener() {
             @Override
             public void progress(String h, String path, long done, long size) {
+                if (modesInTransit.isEmpty()) {
+                    modesInTransit.add(modeOf(part));
+                }
                 if (done > size * 4 / 10 && dropped.compareAndSet(false, true)) {
+                    modesInTransit.add(modeOf(part));
                     server.dropAllSessions();
                 }
             }
@@ -134,6 +141,9 @@ class UploadMinaTest {
             assertTrue(e.getMessage().startsWith("mina: upload of " + local + " to " + target + " failed"), e.getMessage());
             long partial = Files.size(part);
             assertTrue(partial > 0 && partial < SIZE, "partial " + partial);
+            // the server creates files 0644 (umask 022): a private key must not be readable by others in transit
+            assertEquals(List.of("rw-------", "rw-------"), modesInTransit, "part file mode during the upload");
+            assertEquals("rw-------", modeOf(part), "part file mode after the dropped connection");
             assertFalse(Files.exists(target), "nothing half-written at the target");
 
             AtomicLong resumedAt = new AtomicLong(-1);
@@ -149,6 +159,46 @@ class UploadMinaTest {
             assertEquals(sha256(local), sha256(target));
             assertFalse(Files.exists(part));
         }
+    }
+
+    static String modeOf(Path p) {
+        try {
+            return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+        } catch (IOException e) {
+            return "missing: " + e;
+        }
+    }
+
+    @Test
+    void aStaleWorldReadablePartIsRestrictedBeforeTheResume() throws Exception {
+        Path target = remoteDir.resolve("payload.bin");
+        Path part = Path.of(Uploader.partPath(target.toString()));
+        Files.createDirectories(remoteDir);
+        try (var in = Files.newInputStream(local); var out = Files.newOutputStream(part)) {
+            out.write(in.readNBytes(SIZE / 4));
+        }
+        Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("rw-r--r--"));
+        List<String> modes = new CopyOnWriteArrayList<>();
+        AtomicLong resumedAt = new AtomicLong(-1);
+        try (SshHost h = SshHost.connect(host)) {
+            h.upload(local, target.toString(), 0600, new TransferListener() {
+                @Override
+                public void started(String hn, String path, long size, long offset) {
+                    resumedAt.set(offset);
+                }
+
+                @Override
+                public void progress(String hn, String path, long done, long size) {
+                    if (modes.isEmpty()) {
+                        modes.add(modeOf(part));
+                    }
+                }
+            });
+        }
+        assertEquals(SIZE / 4, resumedAt.get());
+        assertEquals(List.of("rw-------"), modes);
+        assertEquals(sha256(local), sha256(target));
+        assertEquals("rw-------", modeOf(target));
     }
 
     @Test
