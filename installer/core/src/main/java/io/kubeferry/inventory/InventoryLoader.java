@@ -50,6 +50,10 @@ public final class InventoryLoader {
     public static final Set<String> COMPONENTS = Set.of("kube-apiserver", "kube-controller-manager", "kube-scheduler",
             "etcd", "kubelet", "kube-proxy");
     public static final String API_VERSION = "kubeferry.io/v1alpha1";
+    /** Flags whose value other files depend on; "component flag". */
+    static final Set<String> RESERVED_FLAGS = Set.of("kube-apiserver secure-port", "kube-apiserver advertise-address",
+            "etcd listen-client-urls", "etcd advertise-client-urls");
+    private static final Pattern KUBELET_VALUE = Pattern.compile("[^\\s\"'$`\\\\]*");
 
     private static final Pattern SECRET_REF = Pattern.compile("\\$\\{(env|file):([^}]+)}");
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -223,7 +227,22 @@ public final class InventoryLoader {
                             a.getValue().error("write the flag name without dashes: '" + flag.replaceFirst("^-+", "") + "'");
                             continue;
                         }
-                        a.getValue().string().ifPresent(v -> args.put(flag, v));
+                        if (RESERVED_FLAGS.contains(e.getKey() + " " + flag)) {
+                            a.getValue().error("--" + flag + " of " + e.getKey() + " is set by Kubeferry from the inventory"
+                                    + " (kubeconfigs, probes and proxies must agree with it); remove it here");
+                            continue;
+                        }
+                        a.getValue().string().ifPresent(v -> {
+                            // the kubelet's flags go into an environment file read by systemd: no quoting survives there
+                            if (e.getKey().equals("kubelet") && !KUBELET_VALUE.matcher(v).matches()) {
+                                a.getValue().error("kubelet flag values may not contain spaces, quotes, '$', '\\' or"
+                                        + " backquotes (they go into /var/lib/kubelet/kubeadm-flags.env)");
+                            } else if (v.indexOf('\n') >= 0) {
+                                a.getValue().error("flag values must be one line");
+                            } else {
+                                args.put(flag, v);
+                            }
+                        });
                     }
                     extraArgs.put(e.getKey(), args);
                 }
@@ -658,8 +677,11 @@ public final class InventoryLoader {
             }
             Networking net = cluster.networking();
             for (HostEntry h : hosts) {
-                for (var pair : List.of(Map.entry(h.host().address(), h.addressCursor()),
-                        Map.entry(h.host().internalAddress(), h.internalCursor()))) {
+                var pairs = h.host().internalAddress().equals(h.host().address())
+                        ? List.of(Map.entry(h.host().address(), h.addressCursor()))
+                        : List.of(Map.entry(h.host().address(), h.addressCursor()),
+                                Map.entry(h.host().internalAddress(), h.internalCursor()));
+                for (var pair : pairs) {
                     Optional<InetAddress> ip = Cidr.parseIp(pair.getKey());
                     if (ip.isEmpty()) continue;
                     if (net.podSubnet().contains(ip.get())) {

@@ -104,6 +104,11 @@ class InventoryLoaderTest {
         List<String> expected = Files.readAllLines(file).stream()
                 .filter(l -> l.startsWith("# expect: ")).map(l -> l.substring("# expect: ".length())).toList();
         assertFalse(expected.isEmpty(), "corpus file without expectations");
+        for (String want : expected) {
+            // every expectation pins the place: line:column and YAML path (or the whole file for a syntax error)
+            assertTrue(want.matches("\\d+:\\d+ \\(.*") || want.startsWith("warning: ") || want.startsWith("not valid YAML")
+                    || want.matches(".*\\.yaml:\\d+:\\d+"), "expectation without line:column: " + want);
+        }
         BadInputException e = assertThrows(BadInputException.class, () -> loader().read(file));
         List<String> formatted = e.problems().stream().map(Problem::format).toList();
         List<String> unmatched = new ArrayList<>(formatted);
