@@ -17,6 +17,13 @@
   "service-account-private-key-file": "/etc/kubernetes/pki/sa.key",
   "use-service-account-credentials": "true"
 }>
+<#if externalCa>
+<#-- kubeadm's UsingExternalCA: no ca.key on the hosts, so the controller-manager signs no certificates -->
+<#assign defaults = defaults + {
+  "cluster-signing-cert-file": "",
+  "cluster-signing-key-file": ""
+}>
+</#if>
 <#if cluster.hasPodSubnet>
 <#assign defaults = defaults + {
   "allocate-node-cidrs": "true",

@@ -6,7 +6,9 @@ import io.kubeferry.component.ImageSet;
 import io.kubeferry.component.RenderedFile;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
+import io.kubeferry.pki.CaKind;
 import io.kubeferry.pki.PkiFile;
+import io.kubeferry.pki.PkiLayout;
 import io.kubeferry.pki.PkiReport;
 import io.kubeferry.pki.PkiService;
 import io.kubeferry.render.RenderInputs;
@@ -67,7 +69,10 @@ final class RenderCommand implements Callable<Integer> {
         Host firstControlPlane = inv.controlPlanes().get(0);
         byte[] caPem = pki.filesFor(inv, firstControlPlane).stream()
                 .filter(f -> f.hostPath().equals("/etc/kubernetes/pki/ca.crt")).findFirst().orElseThrow().content();
-        RenderInputs inputs = RenderInputs.none().withClusterCa(caPem);
+        PkiLayout layout = PkiLayout.of(inv);
+        boolean externalCa = Files.isRegularFile(layout.caCert(CaKind.KUBERNETES))
+                && !Files.exists(layout.caKey(CaKind.KUBERNETES)); // the operator keeps the CA key
+        RenderInputs inputs = RenderInputs.none().withClusterCa(caPem).withExternalCa(externalCa);
         if (bundle.isPresent()) {
             BundleManifest manifest = readManifest(bundle.get());
             inputs = inputs.withImages(ImageSet.fromList(inv.cluster(),

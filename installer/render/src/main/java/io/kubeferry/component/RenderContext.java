@@ -37,6 +37,7 @@ public final class RenderContext {
     private final Optional<byte[]> clusterCaPem;
     private final Set<String> etcdMemberNames;
     private final Map<String, HostFacts> hostFacts;
+    private final boolean externalCa;
     private final Map<String, Map<String, Object>> hostModels = new LinkedHashMap<>();
     private final Map<String, Object> baseModel;
 
@@ -49,6 +50,16 @@ public final class RenderContext {
     /** @param hostFacts facts per host name; hosts without an entry get {@link HostFacts#unknown()} */
     public RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
                          Optional<byte[]> clusterCaPem, Map<String, HostFacts> hostFacts) {
+        this(inventory, images, settings, templates, clusterCaPem, hostFacts, false);
+    }
+
+    /**
+     * @param externalCa the cluster CA's key is not ours (ca.crt without ca.key): the controller-manager gets
+     *                   empty signing flags, as kubeadm renders it
+     */
+    public RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
+                         Optional<byte[]> clusterCaPem, Map<String, HostFacts> hostFacts, boolean externalCa) {
+        this.externalCa = externalCa;
         this.hostFacts = Map.copyOf(hostFacts);
         this.inventory = inventory;
         this.images = images;
@@ -76,6 +87,11 @@ public final class RenderContext {
 
     public TemplateEngine templates() {
         return templates;
+    }
+
+    /** True when the cluster CA is external (its key stays with the operator). */
+    public boolean externalCa() {
+        return externalCa;
     }
 
     public Optional<byte[]> clusterCaPem() {
@@ -190,6 +206,7 @@ public final class RenderContext {
         root.put("extraArgs", extraArgs);
         root.put("settings", settingsModel);
         root.put("hasClusterCa", clusterCaPem.isPresent());
+        root.put("externalCa", externalCa);
         root.put("clusterCaBase64", clusterCaPem.map(b -> Base64.getEncoder().encodeToString(b)).orElse(""));
         return root;
     }

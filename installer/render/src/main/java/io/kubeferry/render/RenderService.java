@@ -58,7 +58,8 @@ public final class RenderService {
                     + KubernetesVersion.MAX_SUPPORTED_MINOR);
         }
         ImageSet images = inputs.images().orElseGet(() -> ImageSet.defaultsFor(inventory.cluster()));
-        RenderContext ctx = new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem(), inputs.hostFacts());
+        RenderContext ctx = new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem(), inputs.hostFacts(),
+                inputs.externalCa());
         List<Problem> problems = new ArrayList<>(checkExtraArgs(inventory));
         List<RenderedCluster.Rendered> rendered = new ArrayList<>();
         for (Component c : Components.forInventory(components, inventory)) {
@@ -117,7 +118,8 @@ public final class RenderService {
     /** Renders one component alone (for the phase runner re-running a single step). */
     public ComponentOutput render(Component component, Inventory inventory, RenderInputs inputs) {
         ImageSet images = inputs.images().orElseGet(() -> ImageSet.defaultsFor(inventory.cluster()));
-        return component.render(new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem(), inputs.hostFacts()));
+        return component.render(new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem(), inputs.hostFacts(),
+                inputs.externalCa()));
     }
 
     /** Writes the review tree; see {@link OutputTree}. */

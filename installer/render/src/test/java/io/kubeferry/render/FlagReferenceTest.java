@@ -98,6 +98,23 @@ class FlagReferenceTest {
         assertTrue(api.containsKey("--authorization-config"));
     }
 
+    @Test
+    void externalCaGivesTheControllerManagerEmptySigningFlagsAsKubeadm() {
+        // reference 3.4: UsingExternalCA (ca.crt without ca.key) renders both signing flags as ""
+        Inventory inv = Fixtures.ha().build();
+        RenderService svc = new RenderService(TemplateSource.builtIn());
+        Host cp1 = inv.controlPlanes().get(0);
+        List<String> external = commandFlags(svc.renderAll(inv, RenderInputs.none().withExternalCa(true)), cp1,
+                "kube-controller-manager");
+        assertTrue(external.contains("--cluster-signing-cert-file="), external.toString());
+        assertTrue(external.contains("--cluster-signing-key-file="), external.toString());
+        assertEquals("/etc/kubernetes/pki/ca.crt", renderedFlags(svc.renderAll(inv, RenderInputs.none().withExternalCa(true)),
+                cp1, "kube-controller-manager").get("--root-ca-file"), "only the signing flags change");
+        Map<String, String> own = renderedFlags(svc.renderAll(inv), cp1, "kube-controller-manager");
+        assertEquals("/etc/kubernetes/pki/ca.crt", own.get("--cluster-signing-cert-file"));
+        assertEquals("/etc/kubernetes/pki/ca.key", own.get("--cluster-signing-key-file"));
+    }
+
     // --- helpers
 
     static io.kubeferry.component.RenderedFile file(RenderedCluster rc, Host h, String pod) {
