@@ -117,14 +117,21 @@ public final class BundleBuilderCli implements Callable<Integer> {
         int level;
         @Option(names = "--recompress-layers", description = "deflate already-compressed layers again instead of storing them")
         boolean recompress;
+        @Option(names = "--stall-timeout", defaultValue = "60", paramLabel = "SECONDS",
+                description = "cut and retry (resuming) a download that receives no byte for this long (default: ${DEFAULT-VALUE})")
+        int stallTimeoutSeconds;
 
         @Override
         public Integer call() throws Exception {
             PrintStream log = System.err;
+            if (stallTimeoutSeconds <= 0) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--stall-timeout must be a positive number of seconds, got " + stallTimeoutSeconds);
+            }
             BundleSpec bundleSpec = new SpecReader().read(spec);
             ContentCache contentCache = new ContentCache(cache != null ? cache : ContentCache.defaultLocation());
             Downloader downloader = new Downloader(Downloader.defaultClient(), contentCache, new ConsoleProgress(log), 5,
-                    Duration.ofMillis(500));
+                    Duration.ofMillis(500), Duration.ofSeconds(stallTimeoutSeconds));
             RegistryCredentials creds = credentials(bundleSpec);
             Set<String> plain = bundleSpec.registries().stream().filter(BundleSpec.RegistrySettings::plainHttp)
                     .map(BundleSpec.RegistrySettings::host).collect(Collectors.toSet());

@@ -1,6 +1,7 @@
 package io.kubeferry.builder.fetch;
 
 import io.kubeferry.bundle.Sha256;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,25 +21,61 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Downloads into the {@link ContentCache}: each file is verified against its expected sha256 before it enters the
- * cache, interrupted transfers resume with an HTTP Range request, failures are retried with back-off, and many
- * files download in parallel.
+ * cache, interrupted or stalled transfers resume with an HTTP Range request, failures are retried with back-off,
+ * and many files download in parallel.
  */
 public final class Downloader {
+    /** How long a transfer may go without receiving a byte before it is cut and retried. */
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(60);
+
     private final HttpClient http;
     private final ContentCache cache;
     private final ProgressListener progress;
     private final int attempts;
     private final Duration firstBackoff;
+    private final Duration stallTimeout;
+    /** Runs the stall checks; its one daemon thread ends when no transfer is running. */
+    private final ScheduledThreadPoolExecutor watchdog;
 
     public Downloader(HttpClient http, ContentCache cache, ProgressListener progress, int attempts, Duration firstBackoff) {
+        this(http, cache, progress, attempts, firstBackoff, DEFAULT_STALL_TIMEOUT);
+    }
+
+    /**
+     * @param stallTimeout a transfer that receives no byte for this long is cut and retried (resuming with Range):
+     *                     {@link HttpRequest#timeout} only bounds the wait for the response headers, so without this
+     *                     a server that stops sending mid-body would hang the build forever
+     */
+    public Downloader(HttpClient http, ContentCache cache, ProgressListener progress, int attempts, Duration firstBackoff,
+                      Duration stallTimeout) {
+        if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+            throw new IllegalArgumentException("stall timeout must be positive: " + stallTimeout);
+        }
         this.http = http;
         this.cache = cache;
         this.progress = progress;
         this.attempts = attempts;
         this.firstBackoff = firstBackoff;
+        this.stallTimeout = stallTimeout;
+        this.watchdog = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "download-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        watchdog.setKeepAliveTime(5, TimeUnit.SECONDS);
+        watchdog.allowCoreThreadTimeOut(true);
+        watchdog.setRemoveOnCancelPolicy(true);
+    }
+
+    /** Also the limit for waiting on response headers of requests made for this downloader (registry blobs). */
+    public Duration stallTimeout() {
+        return stallTimeout;
     }
 
     /** An HttpClient following redirects, with proxies from the environment. */
@@ -114,11 +151,12 @@ public final class Downloader {
             IOException last = null;
             for (int attempt = 1; attempt <= attempts; attempt++) {
                 try {
-                    HttpResponse<byte[]> resp = http.send(get(uri, 0), HttpResponse.BodyHandlers.ofByteArray());
+                    HttpResponse<InputStream> resp = http.send(get(uri, 0), HttpResponse.BodyHandlers.ofInputStream());
+                    byte[] bytes = readBody(resp.body());
                     if (resp.statusCode() == 200) {
-                        String hex = cache.putBytes(resp.body());
+                        String hex = cache.putBytes(bytes);
                         cache.rememberUrl(uri.toString(), hex);
-                        return new String(resp.body(), StandardCharsets.UTF_8);
+                        return new String(bytes, StandardCharsets.UTF_8);
                     }
                     if (resp.statusCode() < 500 && resp.statusCode() != 429) {
                         throw new DownloadFailedException(uri.getHost(), "GET " + uri + " for " + label + " returned HTTP "
@@ -223,15 +261,11 @@ public final class Downloader {
                 progress.advanced(label, have);
             }
             long contentLength = resp.headers().firstValueAsLong("content-length").orElse(-1);
-            long wrote = 0;
+            long wrote;
             try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-                byte[] buf = new byte[128 * 1024];
-                for (int n; (n = body.read(buf)) > 0; ) {
-                    out.write(buf, 0, n);
-                    wrote += n;
-                    progress.advanced(label, n);
-                }
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+                 StallGuard guard = new StallGuard(body)) {
+                wrote = guard.copy(body, out, n -> progress.advanced(label, n));
             }
             if (contentLength >= 0 && wrote < contentLength) {
                 throw new IOException("connection closed after " + wrote + " of " + contentLength + " bytes");
@@ -240,8 +274,79 @@ public final class Downloader {
         }
     }
 
-    private static HttpRequest get(URI uri, long offset) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofMinutes(30))
+    /**
+     * Reads a whole small response body (checksum files, manifests, tokens) and closes it; cut like a transfer
+     * when no byte arrives for {@link #stallTimeout} (a request timeout does not cover the body).
+     */
+    public byte[] readBody(InputStream body) throws IOException {
+        try (body; StallGuard guard = new StallGuard(body)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            guard.copy(body, out, n -> { });
+            return out.toByteArray();
+        }
+    }
+
+    /**
+     * Closes a response body when no byte has arrived for {@link #stallTimeout}: a read blocked on a silent
+     * connection then fails with an IOException, which the retry loop treats like a dropped connection (the next
+     * attempt resumes from what reached the disk).
+     */
+    private final class StallGuard implements AutoCloseable {
+        private final InputStream body;
+        private final ScheduledFuture<?> check;
+        private volatile long lastByteNanos = System.nanoTime();
+        private volatile boolean fired;
+
+        StallGuard(InputStream body) {
+            this.body = body;
+            long period = Math.max(10, Math.min(1000, stallTimeout.toMillis() / 4));
+            this.check = watchdog.scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
+        }
+
+        private void check() {
+            if (!fired && System.nanoTime() - lastByteNanos >= stallTimeout.toNanos()) {
+                fired = true;
+                try {
+                    body.close(); // wakes the reader blocked in read()
+                } catch (IOException ignored) {
+                    // the reader sees the stream closed either way
+                }
+            }
+        }
+
+        /** Copies until the end of the body; returns the bytes copied. */
+        long copy(InputStream in, OutputStream out, java.util.function.IntConsumer advanced) throws IOException {
+            byte[] buf = new byte[128 * 1024];
+            long total = 0;
+            try {
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    lastByteNanos = System.nanoTime();
+                    out.write(buf, 0, n);
+                    total += n;
+                    advanced.accept(n);
+                }
+            } catch (IOException e) {
+                if (fired) {
+                    throw new IOException("no data for " + stallTimeout.toSeconds() + " s after " + total
+                            + " bytes (stalled connection)", e);
+                }
+                throw e;
+            }
+            if (fired) { // closed by the watchdog between reads: the end seen is not the body's
+                throw new IOException("no data for " + stallTimeout.toSeconds() + " s after " + total
+                        + " bytes (stalled connection)");
+            }
+            return total;
+        }
+
+        @Override
+        public void close() {
+            check.cancel(false);
+        }
+    }
+
+    private HttpRequest get(URI uri, long offset) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(stallTimeout)
                 .header("User-Agent", "kubeferry-bundle-builder");
         if (offset > 0) {
             b.header("Range", "bytes=" + offset + "-");

@@ -145,7 +145,7 @@ public final class RegistryClient {
         String path = "/v2/" + source.repository() + "/blobs/" + blob.digest();
         return downloader.fetch(source.name() + "@" + blob.digest().substring(0, 19), source.registry(),
                 source.name() + "@" + blob.digest(), blob.hex(), blob.size(), offset -> {
-                    HttpRequest.Builder b = HttpRequest.newBuilder(uri(source, path)).GET().timeout(Duration.ofMinutes(30));
+                    HttpRequest.Builder b = HttpRequest.newBuilder(uri(source, path)).GET().timeout(downloader.stallTimeout());
                     if (offset > 0) {
                         b.header("Range", "bytes=" + offset + "-");
                     }
@@ -164,7 +164,8 @@ public final class RegistryClient {
             try {
                 HttpRequest.Builder b = HttpRequest.newBuilder(uri(source, path)).GET().timeout(Duration.ofMinutes(2))
                         .header("Accept", MediaTypes.ACCEPT);
-                HttpResponse<byte[]> resp = send(source, b, HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<InputStream> resp = send(source, b, HttpResponse.BodyHandlers.ofInputStream());
+                byte[] body = downloader.readBody(resp.body()); // small; read even on errors to free the connection
                 int status = resp.statusCode();
                 if (status == 404) {
                     throw new RegistryException(source.registry(), "image " + source.name() + ":" + reference
@@ -179,7 +180,6 @@ public final class RegistryClient {
                     throw new RegistryException(source.registry(), "GET manifest " + source.name() + ":" + reference
                             + " returned HTTP " + status + denied(status, source), false);
                 }
-                byte[] body = resp.body();
                 String hex = Sha256.ofBytes(body);
                 Optional<String> header = resp.headers().firstValue("Docker-Content-Digest");
                 String want = expectedDigest != null ? expectedDigest
@@ -244,7 +244,7 @@ public final class RegistryClient {
                 throw new IOException("redirect without Location");
             }
             URI next = resp.uri().resolve(location);
-            HttpRequest.Builder nb = HttpRequest.newBuilder(next).GET().timeout(Duration.ofMinutes(30));
+            HttpRequest.Builder nb = HttpRequest.newBuilder(next).GET().timeout(downloader.stallTimeout());
             if (offset > 0) {
                 nb.header("Range", "bytes=" + offset + "-");
             }
@@ -296,12 +296,13 @@ public final class RegistryClient {
         if (basic != null) {
             tb.header("Authorization", basic);
         }
-        HttpResponse<byte[]> resp = sendInterruptibly(tb.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<InputStream> resp = sendInterruptibly(tb.build(), HttpResponse.BodyHandlers.ofInputStream());
+        byte[] tokenBody = downloader.readBody(resp.body());
         if (resp.statusCode() != 200) {
             throw new RegistryException(source.registry(), "token service " + realm + " refused a pull token for "
                     + source.name() + ": HTTP " + resp.statusCode() + denied(401, source), false);
         }
-        Map<String, Object> token = json(source, resp.body(), "token response");
+        Map<String, Object> token = json(source, tokenBody, "token response");
         Object t = token.get("token") != null ? token.get("token") : token.get("access_token");
         if (!(t instanceof String s) || s.isBlank()) {
             throw new RegistryException(source.registry(), "token service " + realm + " returned no token", false);

@@ -2,6 +2,7 @@ package io.kubeferry.builder.fetch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kubeferry.builder.support.FileServer;
@@ -66,5 +67,42 @@ class DownloaderTest {
         DownloadFailedException e = assertThrows(DownloadFailedException.class,
                 () -> d.fetch(new Downloader.Request("x", URI.create("http://127.0.0.1:" + port + "/x"), "b".repeat(64))));
         assertTrue(e.getMessage().contains("failed after 3 attempts"), e.getMessage());
+    }
+
+    @Test
+    void bodyThatStallsMidwayIsCutAfterTheStallTimeoutAndResumedWithRange() throws Exception {
+        byte[] body = new byte[1_000_000];
+        new Random(6).nextBytes(body);
+        String hex = Sha256.ofBytes(body);
+        try (FileServer server = new FileServer()) {
+            server.put("/slow", body);
+            server.stallOnce("/slow");
+            Downloader d = new Downloader(Downloader.defaultClient(), new ContentCache(dir.resolve("cache")),
+                    ProgressListener.NONE, 3, Duration.ofMillis(10), Duration.ofSeconds(1));
+            // without the watchdog the read blocks until the server gives up (minutes): the test would time out
+            Path p = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                    () -> d.fetch(new Downloader.Request("slow", URI.create(server.base() + "/slow"), hex)));
+            assertEquals(hex, Sha256.ofFile(p));
+            List<String> requests = server.requests();
+            assertEquals(2, requests.size(), requests.toString());
+            assertEquals("GET /slow", requests.get(0));
+            long offset = Long.parseLong(requests.get(1).replaceFirst("GET /slow bytes=(\\d+)-", "$1"));
+            assertTrue(offset > 0 && offset <= body.length / 2, "resumed from what arrived before the stall: " + requests);
+        }
+    }
+
+    @Test
+    void checksumFileThatStallsIsCutAndRetried() throws Exception {
+        byte[] text = ("0".repeat(64) + "  kubelet\n").repeat(2000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (FileServer server = new FileServer()) {
+            server.put("/SHA256SUMS", text);
+            server.stallOnce("/SHA256SUMS");
+            Downloader d = new Downloader(Downloader.defaultClient(), new ContentCache(dir.resolve("cache")),
+                    ProgressListener.NONE, 3, Duration.ofMillis(10), Duration.ofSeconds(1));
+            String got = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                    () -> d.fetchText(URI.create(server.base() + "/SHA256SUMS"), "checksums"));
+            assertEquals(new String(text, java.nio.charset.StandardCharsets.UTF_8), got);
+            assertEquals(List.of("GET /SHA256SUMS", "GET /SHA256SUMS"), server.requests());
+        }
     }
 }

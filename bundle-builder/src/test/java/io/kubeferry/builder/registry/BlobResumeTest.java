@@ -43,4 +43,27 @@ class BlobResumeTest {
             assertTrue(log.lines().anyMatch(l -> l.contains("/blobs/" + layer.digest()) && l.contains("\" 206 ")), log);
         }
     }
+
+    @Test
+    void blobThatStallsMidwayIsCutAndResumedWithRange() throws Exception {
+        // the local file server answers the blob path like a registry that goes silent half-way through a layer
+        byte[] layer = new byte[1_500_000];
+        new java.util.Random(12).nextBytes(layer);
+        String digest = "sha256:" + Sha256.ofBytes(layer);
+        try (io.kubeferry.builder.support.FileServer server = new io.kubeferry.builder.support.FileServer()) {
+            server.put("/v2/stall/app/blobs/" + digest, layer);
+            server.stallOnce("/v2/stall/app/blobs/" + digest);
+            Downloader d = new Downloader(Downloader.defaultClient(), new ContentCache(dir.resolve("cache")),
+                    ProgressListener.NONE, 3, Duration.ofMillis(10), Duration.ofSeconds(1));
+            RegistryClient client = new RegistryClient(RegistryClient.defaultClient(), d, new RegistryCredentials(), h -> false);
+            ImageReference ref = ImageReference.parse(server.base().substring("http://".length()) + "/stall/app:1");
+            Descriptor blob = new Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", digest, layer.length, null);
+            Path got = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30),
+                    () -> client.fetchBlob(ref, blob));
+            assertEquals(Sha256.ofBytes(layer), Sha256.ofFile(got));
+            List<String> requests = server.requests();
+            assertEquals(2, requests.size(), requests.toString());
+            assertTrue(requests.get(1).matches("GET /v2/stall/app/blobs/" + digest + " bytes=[1-9]\\d*-"), requests.toString());
+        }
+    }
 }

@@ -11,18 +11,23 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A local HTTP file server on 127.0.0.1 standing in for dl.k8s.io and GitHub releases: serves byte arrays by path,
  * honours {@code Range: bytes=N-}, records every request, and can drop the connection half-way through a file
- * the first time it is asked for it (to prove downloads resume).
+ * the first time it is asked for it, or stall half-way with the connection open (to prove downloads resume).
  */
 public final class FileServer implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final Set<String> dropOnce = ConcurrentHashMap.newKeySet();
+    private final Set<String> stallOnce = ConcurrentHashMap.newKeySet();
     private final List<String> requests = new CopyOnWriteArrayList<>();
+    /** Released on close: stalled responses wait on it, sending nothing, with the connection open. */
+    private final CountDownLatch closing = new CountDownLatch(1);
 
     public FileServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -46,6 +51,14 @@ public final class FileServer implements AutoCloseable {
     /** The next GET of {@code path} sends half the body, then closes the connection. */
     public void dropOnce(String path) {
         dropOnce.add(path);
+    }
+
+    /**
+     * The next GET of {@code path} sends the headers and half the body, then nothing more while keeping the
+     * connection open (until the server is closed), like a peer gone silent mid-transfer.
+     */
+    public void stallOnce(String path) {
+        stallOnce.add(path);
     }
 
     /** "GET /path" or "GET /path bytes=N-", in arrival order. */
@@ -83,12 +96,23 @@ public final class FileServer implements AutoCloseable {
             // an exception out of the handler makes the JDK server close the connection mid-body
             throw new IOException("test server drops the connection half-way through " + path);
         }
+        if (from == 0 && stallOnce.remove(path)) {
+            out.write(body, 0, body.length / 2);
+            out.flush();
+            try {
+                closing.await(5, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("test server stalled half-way through " + path);
+        }
         out.write(body, (int) from, (int) (body.length - from));
         out.close();
     }
 
     @Override
     public void close() {
+        closing.countDown();
         server.stop(0);
     }
 }
