@@ -364,6 +364,61 @@ class SshHostMinaTest {
                 + "; check ssh.bastion.user"), e.getMessage());
     }
 
+    @Test
+    void hostsBehindADeadBastionShareOneAttemptAndOneTimeout() throws Exception {
+        // a bastion that accepts TCP but never speaks SSH: each attempt costs the full connect timeout
+        Duration timeout = Duration.ofSeconds(1);
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket dead = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(dead.accept());
+                        attempts.incrementAndGet();
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            }, "dead-bastion");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            SshSettings.Bastion bastion = new SshSettings.Bastion("127.0.0.1", dead.getLocalPort(), "root",
+                    Secret.of(MinaServer.PASSWORD, "t"), null, null, null);
+            List<Host> hosts = new ArrayList<>();
+            for (int i = 1; i <= 10; i++) {
+                hosts.add(MinaServer.host("behind" + i, new SshSettings("root", server.port(),
+                        Secret.of(MinaServer.PASSWORD, "t"), null, null, SshSettings.Sudo.NONE, null, bastion, null,
+                        knownHosts, HostKeyPolicy.STRICT, timeout)));
+            }
+            try (SshConnector c = new SshConnector(10)) {
+                long t0 = System.nanoTime();
+                Map<String, HostOutcome<SshHost>> out = c.connectAll(hosts);
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                for (int i = 1; i <= 10; i++) {
+                    HostOutcome<SshHost> o = out.get("behind" + i);
+                    assertFalse(o.ok(), o.host());
+                    assertTrue(o.error().getMessage().startsWith("behind" + i + ": cannot connect to root@127.0.0.1:"
+                            + dead.getLocalPort() + ": timed out after 1.0s"), o.error().getMessage());
+                }
+                assertEquals(1, attempts.get(), "connections to the bastion");
+                // one shared timeout (1 s), not ten in a row
+                assertTrue(ms < 3 * timeout.toMillis(), "10 hosts behind a dead bastion took " + ms + " ms");
+
+                // the failure is remembered for the run: a later host fails at once, without a new attempt
+                long t1 = System.nanoTime();
+                HostFailureException later = assertThrows(HostFailureException.class, () -> c.connect(hosts.get(0)));
+                assertTrue(later.getMessage().contains("timed out after 1.0s"), later.getMessage());
+                assertTrue(System.nanoTime() - t1 < 500_000_000L, "remembered failure is immediate");
+                assertEquals(1, attempts.get(), "connections to the bastion");
+            }
+        } finally {
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
     // ---- many hosts ----
 
     @Test
