@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
  * htpasswd (bcrypt) authentication. Images are pushed with the real {@code skopeo}.
  */
 public final class LocalRegistry implements AutoCloseable {
+    private static final String INSTANCE_HEADER = "X-Kubeferry-Test-Registry";
     private final Process process;
     private final int port;
     private final String credentials;
@@ -46,45 +48,80 @@ public final class LocalRegistry implements AutoCloseable {
 
     private static LocalRegistry start(Path dir, String user, String password, String realm, Path rootCert)
             throws IOException, InterruptedException {
-        Files.createDirectories(dir.resolve("storage"));
-        int port;
+        return start(dir, user, password, realm, rootCert, LocalRegistry::freePort);
+    }
+
+    /** A port free at the time of asking. */
+    static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        StringBuilder yml = new StringBuilder("version: 0.1\nlog:\n  level: error\n"
-                + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("storage") + "\n"
-                + "http:\n  addr: 127.0.0.1:" + port + "\n");
+    }
+
+    /** @param ports where to try binding, asked again after each failed bind */
+    static LocalRegistry start(Path dir, String user, String password, String realm, Path rootCert,
+                               java.util.function.IntSupplier ports) throws IOException, InterruptedException {
+        Files.createDirectories(dir.resolve("storage"));
+        String auth = "";
         if (realm != null) {
-            yml.append("auth:\n  token:\n    realm: ").append(realm).append("\n    service: ").append(TokenServer.SERVICE)
-                    .append("\n    issuer: ").append(TokenServer.ISSUER).append("\n    rootcertbundle: ").append(rootCert).append('\n');
+            auth = "auth:\n  token:\n    realm: " + realm + "\n    service: " + TokenServer.SERVICE
+                    + "\n    issuer: " + TokenServer.ISSUER + "\n    rootcertbundle: " + rootCert + "\n";
         } else if (user != null) {
             Path htpasswd = dir.resolve("htpasswd");
             Files.writeString(htpasswd, Processes.run(List.of("htpasswd", "-Bbn", user, password)).strip() + "\n");
-            yml.append("auth:\n  htpasswd:\n    realm: kubeferry-test\n    path: ").append(htpasswd).append('\n');
+            auth = "auth:\n  htpasswd:\n    realm: kubeferry-test\n    path: " + htpasswd + "\n";
         }
-        Path config = dir.resolve("config.yml");
-        Files.writeString(config, yml);
-        Process p = new ProcessBuilder("docker-registry", "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        LocalRegistry r = new LocalRegistry(p, port, user == null ? null : user + ":" + password, dir.resolve("registry.log"));
-        for (int i = 0; i < 100; i++) {
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create("http://" + r.host() + "/v2/").toURL().openConnection();
-                int code = c.getResponseCode();
-                c.disconnect();
-                if (code == 200 || code == 401) {
+        // the port is only known free when probed: another process may take it before the registry binds, so a
+        // failed bind is retried on a new port
+        IOException last = null;
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            int port = ports.getAsInt();
+            // a header only this instance sends: readiness is this registry's own answer, not whoever has the port
+            String instance = UUID.randomUUID().toString();
+            Path config = dir.resolve("config.yml");
+            Files.writeString(config, "version: 0.1\nlog:\n  level: error\n"
+                    + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("storage") + "\n"
+                    + "http:\n  addr: 127.0.0.1:" + port + "\n  headers:\n    " + INSTANCE_HEADER + ": [" + instance + "]\n"
+                    + auth);
+            Path log = dir.resolve("registry.log");
+            Process p = new ProcessBuilder("docker-registry", "serve", config.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            LocalRegistry r = new LocalRegistry(p, port, user == null ? null : user + ":" + password, log);
+            for (int i = 0; i < 200 && p.isAlive(); i++) {
+                if (answersAsRegistry(r.host(), instance)) {
                     return r;
                 }
-            } catch (IOException notYet) {
-                // still starting
+                Thread.sleep(50);
             }
-            if (!p.isAlive()) {
-                throw new IOException("docker-registry exited: " + Files.readString(dir.resolve("registry.log")));
+            r.close();
+            String output = Files.readString(log);
+            if (!output.contains("address already in use")) {
+                throw new IOException("docker-registry did not start on port " + port + ": " + output);
             }
-            Thread.sleep(100);
+            last = new IOException("docker-registry could not bind port " + port + ": " + output);
         }
-        r.close();
-        throw new IOException("docker-registry did not start on port " + port);
+        throw last;
+    }
+
+    /** The distribution API's base endpoint answers (200 open, 401 with auth) with its version header and our instance id. */
+    private static boolean answersAsRegistry(String host, String instance) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host + "/v2/").toURL().openConnection();
+            c.setConnectTimeout(1000);
+            c.setReadTimeout(2000);
+            try {
+                int code = c.getResponseCode();
+                return (code == 200 || code == 401)
+                        && "registry/2.0".equals(c.getHeaderField("Docker-Distribution-Api-Version"))
+                        && instance.equals(c.getHeaderField(INSTANCE_HEADER));
+            } finally {
+                c.disconnect();
+            }
+        } catch (IOException notYet) {
+            return false; // still starting
+        }
     }
 
     public String host() {
