@@ -319,7 +319,9 @@ public final class BundleBuilder {
                 .append("An offline Kubernetes bundle made by Kubeferry's bundle-builder.\n\n")
                 .append("1. Copy this directory to a machine that reaches your hosts over SSH.\n")
                 .append("2. Copy `inventory.example.yaml` to `inventory.yaml` and describe your hosts.\n")
-                .append("3. Run `./install` (it first checks every file against `bundle.yaml`; `./install verify` only checks).\n\n")
+                .append("3. Run `./install`: it checks every file against `bundle.yaml`, then lists the installer's commands.\n")
+                .append("   `./install <command> [options]` runs that installer command after the same check (for example\n"
+                        + "   `./install check -i inventory.yaml`); `./install verify` only checks.\n\n")
                 .append("Contents: `bin/<arch>/` binaries, `images/images.tar` (all images, one OCI layout for "
                         + "`ctr -n k8s.io images import`), `templates/`, `installer.jar`, `runtime/` (Java), `bundle.yaml` "
                         + "(every file with size and sha256, every image with its digest).\n\n")

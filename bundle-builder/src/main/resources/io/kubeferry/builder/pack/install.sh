@@ -1,6 +1,10 @@
 #!/bin/sh
-# Kubeferry bundle launcher: runs the installer with the bundled Java runtime. Every run except `verify` itself
-# first checks the bundle against bundle.yaml (set KUBEFERRY_SKIP_VERIFY=1 to skip), so a damaged copy stops early.
+# Kubeferry bundle launcher: runs the installer with the bundled Java runtime.
+#   ./install                       check the bundle, then list the installer's commands (its --help)
+#   ./install <command> [options]   check the bundle, then run that installer command (e.g. ./install check -i inventory.yaml)
+#   ./install verify                only check the bundle
+# Every run except `verify` itself first checks the bundle against bundle.yaml (set KUBEFERRY_SKIP_VERIFY=1 to
+# skip), so a damaged copy stops early.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -x "$here/runtime/bin/java" ]; then
@@ -13,7 +17,8 @@ else
 fi
 run() { "$java" -Dkubeferry.bundle.dir="$here" -jar "$here/installer.jar" "$@"; }
 if [ "$#" -eq 0 ]; then
-    set -- install
+    # the installer has no single "install everything" command yet: show what it can do
+    set -- --help
 fi
 if [ "$1" != verify ] && [ "${KUBEFERRY_SKIP_VERIFY:-0}" != 1 ]; then
     run verify "$here"
