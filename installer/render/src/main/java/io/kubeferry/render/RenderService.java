@@ -4,6 +4,7 @@ import io.kubeferry.component.Component;
 import io.kubeferry.component.ComponentOutput;
 import io.kubeferry.component.Components;
 import io.kubeferry.component.ImageSet;
+import io.kubeferry.component.NodeMetadata;
 import io.kubeferry.component.RenderContext;
 import io.kubeferry.component.RenderSettings;
 import io.kubeferry.errors.BadInputException;
@@ -14,6 +15,7 @@ import io.kubeferry.inventory.KubernetesVersion;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -88,7 +90,15 @@ public final class RenderService {
             notes.add("cluster-info addon not rendered: it embeds the cluster CA certificate, which comes from the PKI");
         }
         List<String> hosts = inventory.nodes().stream().map(Host::name).toList();
-        return new RenderedCluster(rendered, hosts, Map.of(), notes);
+        Map<String, NodeMetadata> nodeMetadata = new LinkedHashMap<>();
+        for (Host h : inventory.nodes()) {
+            NodeMetadata m = NodeMetadata.forNode(inventory, h, settings);
+            if (!m.isEmpty()) {
+                nodeMetadata.put(h.name(), m);
+            }
+        }
+        notes.addAll(NodeMetadata.notes(nodeMetadata.values(), hosts));
+        return new RenderedCluster(rendered, hosts, Map.of(), notes, nodeMetadata);
     }
 
     /** Flag names and values end up on command lines and in YAML lists: keep them to what a flag can be. */

@@ -3,6 +3,7 @@ package io.kubeferry.render;
 import io.kubeferry.component.Addon;
 import io.kubeferry.component.Component;
 import io.kubeferry.component.ComponentOutput;
+import io.kubeferry.component.NodeMetadata;
 import io.kubeferry.component.RenderedFile;
 
 import java.util.ArrayList;
@@ -20,9 +21,11 @@ import java.util.Set;
  * @param hosts       host names in inventory order (every node, even one with no files)
  * @param extraFiles  files added by the caller (PKI, kubeconfigs with --with-secrets), host name to files
  * @param notes       what was left out and why, for the operator
+ * @param nodeMetadata per node name: labels and annotations the install step sets through the API once the node
+ *                     has registered (control-plane labels, kubeadm's annotations); never in any file
  */
 public record RenderedCluster(List<Rendered> components, List<String> hosts, Map<String, List<RenderedFile>> extraFiles,
-                              List<String> notes) {
+                              List<String> notes, Map<String, NodeMetadata> nodeMetadata) {
     /** One component and what it rendered. */
     public record Rendered(Component component, ComponentOutput output) {
     }
@@ -34,6 +37,7 @@ public record RenderedCluster(List<Rendered> components, List<String> hosts, Map
         extraFiles.forEach((h, f) -> copy.put(h, List.copyOf(f)));
         extraFiles = java.util.Collections.unmodifiableMap(copy);
         notes = List.copyOf(notes);
+        nodeMetadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(nodeMetadata));
         for (String h : hosts) {
             Set<String> seen = new LinkedHashSet<>();
             List<RenderedFile> all = new ArrayList<>();
@@ -58,7 +62,7 @@ public record RenderedCluster(List<Rendered> components, List<String> hosts, Map
             l.addAll(files);
             merged.put(h, l);
         });
-        return new RenderedCluster(components, hosts, merged, notes);
+        return new RenderedCluster(components, hosts, merged, notes, nodeMetadata);
     }
 
     /** Every file one host gets, components first (in order), then extra files. */

@@ -115,7 +115,7 @@ class RenderServiceTest {
     void clusterInfoNeedsTheCaAndSaysSo() {
         RenderedCluster without = svc.renderAll(Fixtures.ha().build());
         assertTrue(without.addons().stream().noneMatch(a -> a.name().equals("cluster-info")));
-        assertEquals(1, without.notes().size());
+        assertEquals(1, without.notes().stream().filter(n -> n.contains("cluster-info")).count());
         RenderedCluster with = svc.renderAll(Fixtures.ha().build(), RenderInputs.none().withClusterCa(TestSupport.FAKE_CA_PEM));
         var info = with.addons().stream().filter(a -> a.name().equals("cluster-info")).findFirst().orElseThrow();
         String kubeconfig = (String) TestSupport.at(TestSupport.yamlMap(info.yaml()), "data", "kubeconfig");
@@ -186,6 +186,30 @@ class RenderServiceTest {
                 .contains(" --resolv-conf=/run/systemd/resolve/resolv.conf"));
         assertFalse(EndpointTest.text(rc, inv.host("w2").orElseThrow(), "/var/lib/kubelet/kubeadm-flags.env")
                 .contains("resolv-conf"));
+    }
+
+    @Test
+    void controlPlaneLabelsAreForTheApiNotTheKubelet() {
+        // kubeadm's mark-control-plane labels; the kubelet may not set node-role.kubernetes.io/* itself
+        Inventory inv = Fixtures.ha().build();
+        RenderedCluster rc = svc.renderAll(inv);
+        Map<String, String> cpLabels = Map.of("node-role.kubernetes.io/control-plane", "",
+                "node.kubernetes.io/exclude-from-external-load-balancers", "");
+        for (String cp : List.of("cp1", "cp2", "cp3")) {
+            assertEquals(cpLabels, rc.nodeMetadata().get(cp).labels(), cp);
+        }
+        for (String w : List.of("w1", "w2")) {
+            assertEquals(Map.of(), rc.nodeMetadata().getOrDefault(w,
+                    new io.kubeferry.component.NodeMetadata(w, Map.of(), Map.of())).labels(), w);
+        }
+        for (String h : rc.hosts()) {
+            String flags = EndpointTest.text(rc, inv.host(h).orElseThrow(), "/var/lib/kubelet/kubeadm-flags.env");
+            for (String flag : flags.replace("\"", " ").split("\\s+")) {
+                assertFalse(flag.startsWith("--node-labels=") && flag.contains("node-role.kubernetes.io"), h + ": " + flag);
+            }
+        }
+        assertTrue(rc.notes().contains("label node-role.kubernetes.io/control-plane=\"\" on cp1, cp2, cp3: set through "
+                + "the API once the node registers (not by the kubelet)"), rc.notes().toString());
     }
 
     @Test
