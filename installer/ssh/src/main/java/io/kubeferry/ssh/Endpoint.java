@@ -18,7 +18,11 @@ record Endpoint(String hostName, String settingsPrefix, String address, int port
                 Path privateKeyFile, Secret passphrase, String pinnedFingerprint, Path knownHostsFile,
                 HostKeyPolicy hostKeyPolicy, Duration connectTimeout) {
 
-    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(15);
+    /**
+     * Only for settings built in Java without a timeout: the inventory loader always sets one (10 s by default,
+     * the same value), and that is what counts.
+     */
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     static Endpoint of(Host host) {
         SshSettings s = host.ssh();
