@@ -11,6 +11,8 @@ ${indent}  value: ${q(args[k])}
 ${indent}extraArgs: []
 </#if>
 </#macro>
+<#-- the ConfigMap is cluster-wide: no instance-config.yaml (1.34 NodeLocalCRISocket) values in it -->
+<#assign kubeletConfigMap = true>
 <#assign kubeletConfig><#include "/kubelet/config.yaml.ftl"></#assign>
 apiVersion: v1
 kind: ConfigMap

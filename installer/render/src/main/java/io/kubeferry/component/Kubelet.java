@@ -70,13 +70,31 @@ public final class Kubelet extends PerHostComponent {
         return k8s && !allowed;
     }
 
+    /** kubeadm's per-node kubelet settings from 1.34 (NodeLocalCRISocket), patched into config.yaml. */
+    public static final String INSTANCE_CONFIG = "/var/lib/kubelet/instance-config.yaml";
+
+    /**
+     * Node annotation kubeadm 1.32/1.33 sets (through the API) with the node's CRI socket; from 1.34 the socket
+     * lives in {@link #INSTANCE_CONFIG} instead and kubeadm no longer sets it.
+     */
+    public static final String CRI_SOCKET_ANNOTATION = "kubeadm.alpha.kubernetes.io/cri-socket";
+
+    /** True when kubeadm uses NodeLocalCRISocket for this version (beta and on by default from 1.34). */
+    public static boolean nodeLocalCriSocket(int minor) {
+        return minor >= 34;
+    }
+
     @Override
     protected List<RenderedFile> files(RenderContext c, Host h) {
-        return List.of(
+        List<RenderedFile> files = new ArrayList<>(List.of(
                 c.file("/etc/systemd/system/kubelet.service", 0644, "kubelet/kubelet.service.ftl", h),
                 c.file("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", 0644, "kubelet/10-kubeadm.conf.ftl", h),
                 c.file("/var/lib/kubelet/config.yaml", 0644, "kubelet/config.yaml.ftl", h),
-                c.file("/var/lib/kubelet/kubeadm-flags.env", 0644, "kubelet/kubeadm-flags.env.ftl", h));
+                c.file("/var/lib/kubelet/kubeadm-flags.env", 0644, "kubelet/kubeadm-flags.env.ftl", h)));
+        if (nodeLocalCriSocket(c.cluster().kubernetesVersion().minor())) {
+            files.add(c.file(INSTANCE_CONFIG, 0644, "kubelet/instance-config.yaml.ftl", h));
+        }
+        return files;
     }
 
     @Override

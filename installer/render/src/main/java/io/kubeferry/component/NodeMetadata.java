@@ -38,6 +38,9 @@ public record NodeMetadata(String node, Map<String, String> labels, Map<String, 
             labels.put(EXCLUDE_FROM_LB_LABEL, "");
         }
         Map<String, String> annotations = new LinkedHashMap<>();
+        if (!Kubelet.nodeLocalCriSocket(inventory.cluster().kubernetesVersion().minor())) {
+            annotations.put(Kubelet.CRI_SOCKET_ANNOTATION, settings.criSocket());
+        }
         return new NodeMetadata(host.name(), labels, annotations);
     }
 

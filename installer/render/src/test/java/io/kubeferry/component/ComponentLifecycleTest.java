@@ -36,7 +36,7 @@ class ComponentLifecycleTest {
         RenderedCluster.Rendered kubelet = rc.component("kubelet");
 
         Component.RunReport first = kubelet.component().run(host, w1, kubelet.output().filesFor("w1"));
-        assertEquals(4, first.changedPaths().size());
+        assertEquals(5, first.changedPaths().size(), "1.34: four files and instance-config.yaml");
         assertTrue(first.commands().contains("systemctl restart kubelet"), first.commands().toString());
         assertTrue(first.commands().contains("chmod 0700 /var/lib/kubelet"), first.commands().toString());
         for (RenderedFile f : kubelet.output().filesFor("w1")) {

@@ -215,8 +215,8 @@ class RenderServiceTest {
     @Test
     void summaryListsHostsAddonsAndNotes() {
         List<String> lines = svc.renderAll(Fixtures.ha().build()).summary();
-        assertEquals("cp1: 18 files", lines.get(0));
-        assertEquals("w2: 14 files", lines.get(4));
+        assertEquals("cp1: 19 files", lines.get(0));
+        assertEquals("w2: 15 files", lines.get(4));
         assertEquals("cluster: 5 addons (cluster-rbac, cluster-config, kube-proxy, coredns, flannel)", lines.get(5));
         assertTrue(lines.get(6).startsWith("note: cluster-info addon not rendered"), lines.get(6));
     }
