@@ -49,19 +49,19 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * End to end against real tools: Debian's docker-registry (one open, one behind htpasswd), images made here and
  * pushed with skopeo, a local file server for binaries (stand-ins for kubelet, containerd and etcd archives), the
  * real builder, and real containerd importing and running the result.
+ *
+ * <p>One build through the API happens in {@link #setUp()}; tests only read its results (the archive, its
+ * extraction, the requests it made). A test that changes or builds something does so in its own directory and
+ * output, so no test depends on another having run.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BundleBuildTest {
     static final String PASSWORD_ENV = "KF_TEST_REGISTRY_PASSWORD";
     static final String PASSWORD = "s3cret-test-pass";
@@ -72,10 +72,15 @@ class BundleBuildTest {
     FileServer files;
     Path spec;
     Path cacheDir;
-    Path bundle;
-    BundleManifest manifest;
+    Path installerJar;
     String baseLayerDigest;
     byte[] flaky;
+    /** Results of the shared build made in setUp: read only. */
+    Path bundle;
+    BundleManifest manifest;
+    int sharedBuildDownloads;
+    List<String> sharedBuildEtcdRequests;
+    Path extracted;
 
     @BeforeAll
     void setUp() throws Exception {
@@ -160,6 +165,15 @@ class BundleBuildTest {
                     source: note.txt
                 """.formatted(files.base(), auth.host(), open.host()));
         cacheDir = work.resolve("cache");
+        installerJar = installerJar();
+
+        bundle = work.resolve("out/bundle-1.tar.gz");
+        AtomicInteger downloads = new AtomicInteger();
+        manifest = build(bundle, JavaRuntimeLinker.currentJdk(), downloads).manifest();
+        sharedBuildDownloads = downloads.get();
+        sharedBuildEtcdRequests = files.requests().stream().filter(q -> q.contains("etcd-v3.6.4")).toList();
+        new SafeExtractor().extract(bundle, work.resolve("extracted"));
+        extracted = work.resolve("extracted/kubeferry-1.34.1-linux-amd64");
     }
 
     @AfterAll
@@ -205,7 +219,7 @@ class BundleBuildTest {
         RegistryClient registry = new RegistryClient(RegistryClient.defaultClient(), d, creds, h -> false);
         BundleBuilder b = new BundleBuilder(d, registry, new BundlePacker(BundlePacker.Options.defaults()),
                 new PrintStream(new ByteArrayOutputStream()));
-        return b.build(s, new BundleBuilder.Inputs(installerJar(), work.resolve("templates"), null, jdk, 4), output);
+        return b.build(s, new BundleBuilder.Inputs(installerJar, work.resolve("templates"), null, jdk, 4), output);
     }
 
     /** A build of another spec through the API, no runtime. */
@@ -218,33 +232,29 @@ class BundleBuildTest {
                 .build(s, new BundleBuilder.Inputs(null, null, null, null, 2), work.resolve("out/other.tar.gz"));
     }
 
-    /** The real installer jar when the lead's build made it, else this module's format jar as a stand-in. */
-    static Path installerJar() throws IOException {
+    /**
+     * The real shaded installer jar ({@code installer/cli/target/installer.jar}): kubeferry-installer is a
+     * test-scope dependency of this module, so a reactor build packages it before these tests run.
+     */
+    static Path installerJar() {
         Path root = Path.of(System.getProperty("kubeferry.repo.root", "..")).toAbsolutePath().normalize();
         Path real = root.resolve("installer/cli/target/installer.jar");
-        if (Files.isRegularFile(real)) {
-            return real;
+        if (!Files.isRegularFile(real)) {
+            throw new IllegalStateException(real + " is missing: build the installer first (mvn -pl bundle-builder -am "
+                    + "install, or make build); these tests bundle and run the real installer");
         }
-        try (var s = Files.list(root.resolve("bundle-format/target"))) {
-            return s.filter(p -> p.getFileName().toString().matches("kubeferry-bundle-format-.*\\.jar")).findFirst()
-                    .orElseThrow(() -> new IOException("build bundle-format first"));
-        }
+        return real;
     }
 
     @Test
-    @Order(1)
     void buildsAVerifiedBundleWithPinnedImagesAndResumedDownload() throws Exception {
-        bundle = work.resolve("out/bundle-1.tar.gz");
-        AtomicInteger downloads = new AtomicInteger();
-        BundleBuilder.Result r = build(bundle, JavaRuntimeLinker.currentJdk(), downloads);
-        manifest = r.manifest();
-        assertTrue(downloads.get() >= 3 + 5, "binaries and blobs were downloaded: " + downloads.get());
+        assertTrue(sharedBuildDownloads >= 3 + 5, "binaries and blobs were downloaded: " + sharedBuildDownloads);
 
         VerificationReport report = new BundleVerifier().verifyArchive(bundle);
         assertTrue(report.ok(), report.format());
 
         // the flaky file was cut half-way, then resumed with a Range request instead of starting over
-        List<String> etcdRequests = files.requests().stream().filter(q -> q.contains("etcd-v3.6.4")).toList();
+        List<String> etcdRequests = sharedBuildEtcdRequests;
         assertEquals(2, etcdRequests.size(), etcdRequests.toString());
         // resumed from what reached the disk before the drop (at most the half the server sent)
         var resumed = java.util.regex.Pattern.compile("GET /gh/etcd-v3.6.4-linux-amd64.tar.gz bytes=(\\d+)-")
@@ -288,9 +298,8 @@ class BundleBuildTest {
     }
 
     @Test
-    @Order(2)
     void sharedLayerIsStoredOnceAndOtherPlatformsAreLeftOut() throws Exception {
-        Path dir = extracted();
+        Path dir = extracted;
         List<String> blobs = new ArrayList<>();
         try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(dir.resolve("images/images.tar")))) {
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
@@ -310,7 +319,6 @@ class BundleBuildTest {
     }
 
     @Test
-    @Order(3)
     void rebuildDownloadsNothingAndGivesIdenticalBytes() throws Exception {
         int before = files.requests().size();
         AtomicInteger downloads = new AtomicInteger();
@@ -322,9 +330,8 @@ class BundleBuildTest {
     }
 
     @Test
-    @Order(4)
     void verifyReportsTamperedTruncatedAndMissingFilesByName() throws Exception {
-        Path dir = work.resolve("tamper");
+        Path dir = Files.createTempDirectory(work, "tamper");
         new SafeExtractor().extract(bundle, dir);
         Path root = dir.resolve("kubeferry-1.34.1-linux-amd64");
         assertTrue(new BundleVerifier().verifyDirectory(root).ok());
@@ -353,25 +360,23 @@ class BundleBuildTest {
         assertTrue(text.contains("installer.jar: missing"), text);
 
         // a truncated archive: the verifier says so instead of crashing
-        Path cut = work.resolve("out/cut.tar.gz");
+        Path cut = dir.resolve("cut.tar.gz");
         Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(bundle), (int) (Files.size(bundle) / 2)));
         var e = assertThrows(io.kubeferry.bundle.BundleFormatException.class, () -> new BundleVerifier().verifyArchive(cut));
         assertTrue(e.getMessage().contains("ends early"), e.getMessage());
     }
 
     @Test
-    @Order(5)
     void bundledRuntimeRuns() throws Exception {
-        Path java = extracted().resolve("runtime/bin/java");
+        Path java = extracted.resolve("runtime/bin/java");
         Processes.Result r = Processes.exec(List.of(java.toString(), "-version"));
         assertEquals(0, r.exit(), r.stderr());
         assertTrue(r.stderr().contains("17"), r.stderr());
     }
 
     @Test
-    @Order(6)
     void imagesImportIntoRealContainerdAndRun() throws Exception {
-        Path images = extracted().resolve("images/images.tar");
+        Path images = extracted.resolve("images/images.tar");
         Path scratch = Files.createTempDirectory(work, "containerd");
         Processes.Result r = Processes.exec(List.of("sh", "-c", TempContainerd.script(scratch.toString(),
                 images.toString(), "registry.example.test/test/app-a:1", "/bin/busybox cat /a.txt")));
@@ -384,14 +389,15 @@ class BundleBuildTest {
     }
 
     @Test
-    @Order(10)
     void imagesImportAndRunOnATestDatacenterHost() throws Exception {
         Testbed testbed = Testbed.shared(1);
         TestHost host = testbed.host(1);
-        // hosts see this machine's /var/tmp (copy-on-write); their own writes stay private
-        Path images = extracted().resolve("images/images.tar");
+        // copied in: files put under this machine's /var/tmp after the host's overlay was mounted may not show
         String scratch = "/var/tmp/kf-bundle-ctr-" + System.nanoTime();
-        ExecResult r = testbed.exec(host, TempContainerd.script(scratch, images.toString(),
+        ExecResult mkdir = testbed.exec(host, "mkdir -p " + scratch);
+        assertEquals(0, mkdir.exitCode(), mkdir.stderr());
+        testbed.copyTo(host, extracted.resolve("images/images.tar"), scratch + "/images.tar");
+        ExecResult r = testbed.exec(host, TempContainerd.script(scratch, scratch + "/images.tar",
                 "registry.example.test/test/app-b:1", "/bin/busybox cat /b.txt") + "\nrm -rf " + scratch + "\n",
                 Duration.ofMinutes(3));
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
@@ -400,19 +406,27 @@ class BundleBuildTest {
     }
 
     @Test
-    @Order(11)
     void installLauncherRunsTheRealInstallerVerifyWithTheBundledRuntime() throws Exception {
-        Path root = Path.of(System.getProperty("kubeferry.repo.root", "..")).toAbsolutePath().normalize();
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(root.resolve("installer/cli/target/installer.jar")),
-                "installer/cli/target/installer.jar not built yet");
-        Path install = extracted().resolve("install");
+        Path install = extracted.resolve("install");
+        // PATH without java: the bundled runtime runs the installer
         Processes.Result r = Processes.exec(List.of("env", "PATH=/usr/bin:/bin", install.toString(), "verify"));
         assertEquals(0, r.exit(), r.out() + r.stderr());
         assertTrue(r.out().contains(": ok, "), r.out());
+
+        // no arguments: verify, then the installer's help (it has no single install command yet)
+        Processes.Result noArgs = Processes.exec(List.of("env", "PATH=/usr/bin:/bin", install.toString()));
+        assertEquals(0, noArgs.exit(), noArgs.out() + noArgs.stderr());
+        assertTrue(noArgs.out().contains(": ok, "), noArgs.out());
+        assertTrue(noArgs.out().contains("Usage: installer") && noArgs.out().contains("Commands:"), noArgs.out());
+        assertTrue(noArgs.out().indexOf(": ok, ") < noArgs.out().indexOf("Usage: installer"), "verify runs first: " + noArgs.out());
+
+        // a command passes through to the installer
+        Processes.Result check = Processes.exec(List.of("env", "PATH=/usr/bin:/bin", install.toString(), "check", "--help"));
+        assertEquals(0, check.exit(), check.out() + check.stderr());
+        assertTrue(check.out().contains("Usage: installer check"), check.out());
     }
 
     @Test
-    @Order(12)
     void multiArchBundleCarriesBothPlatformsOfAnIndexAndRefusesSingleArchImages() throws Exception {
         Path multiSpec = work.resolve("spec/multi.yaml");
         Files.writeString(multiSpec, """
@@ -442,7 +456,6 @@ class BundleBuildTest {
     }
 
     @Test
-    @Order(13)
     void runtimeCanComeFromAJdkArchiveNamedInTheSpec() throws Exception {
         // a JDK archive as vendors publish it (one top directory, release file, jmods/), made from this JDK
         Path jdk = JavaRuntimeLinker.currentJdk();
@@ -466,7 +479,7 @@ class BundleBuildTest {
         BundleBuilder b = new BundleBuilder(d, new RegistryClient(RegistryClient.defaultClient(), d, new RegistryCredentials(),
                 h -> false), new BundlePacker(BundlePacker.Options.defaults()), new PrintStream(log, true));
         Path out = work.resolve("out/jdk.tar.gz");
-        b.build(new SpecReader().read(jdkSpec), new BundleBuilder.Inputs(installerJar(), null, null, jdk, 2), out);
+        b.build(new SpecReader().read(jdkSpec), new BundleBuilder.Inputs(installerJar, null, null, jdk, 2), out);
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("jdks/" + Sha256.ofFile(archive) + "/jdk-17-test"),
                 log.toString(StandardCharsets.UTF_8));
         Path dir = work.resolve("jdk-bundle");
@@ -474,17 +487,6 @@ class BundleBuildTest {
         Processes.Result r = Processes.exec(List.of(dir.resolve("kubeferry-1.34.1-linux-amd64/runtime/bin/java").toString(),
                 "-version"));
         assertEquals(0, r.exit(), r.stderr());
-    }
-
-    Path extracted;
-
-    Path extracted() throws IOException {
-        if (extracted == null) {
-            Path dir = work.resolve("extracted");
-            new SafeExtractor().extract(bundle, dir);
-            extracted = dir.resolve("kubeferry-1.34.1-linux-amd64");
-        }
-        return extracted;
     }
 
     static byte[] readTarEntry(Path tarFile, String name) throws IOException {
@@ -499,7 +501,6 @@ class BundleBuildTest {
     }
 
     @Test
-    @Order(7)
     void wrongChecksumStopsTheBuildNamingFileExpectedAndActual() throws Exception {
         byte[] good = randomBytes(100_000, 7);
         files.put("/bad/crictl-v1.34.0-linux-amd64.tar.gz", good);
@@ -529,7 +530,6 @@ class BundleBuildTest {
     }
 
     @Test
-    @Order(8)
     void privateRepositoryWithoutCredentialsFailsClearly() throws Exception {
         Path noCreds = work.resolve("spec/nocreds.yaml");
         Files.writeString(noCreds, """
@@ -544,22 +544,36 @@ class BundleBuildTest {
         String text = err.toString(StandardCharsets.UTF_8);
         assertEquals(1, code, text);
         assertTrue(text.contains("registries:") && text.contains(auth.host()), text);
-        assertFalse(text.contains(PASSWORD));
     }
 
     @Test
-    @Order(9)
     void cliBuildsAndVerifiesWithExitCodeZero() throws Exception {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        // the CLI in its own JVM, as users run it: the spec's passwordEnv comes from the environment and the private
+        // image is pulled with those credentials; HOME is empty so no docker config.json is read
+        Path home = Files.createTempDirectory(work, "home");
         Path out = work.resolve("out/cli.tar.gz");
-        int code = BundleBuilderCli.run(new String[] {"build", "-f", spec.toString(), "-o", out.toString(), "--no-runtime",
-                "--cache", cacheDir.toString()}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
-        // the spec's passwordEnv is not set in this JVM: a located bad-input error, exit 2
-        assertEquals(2, code, err.toString(StandardCharsets.UTF_8));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("bundle.yaml:"), err.toString(StandardCharsets.UTF_8));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("KF_TEST_REGISTRY_PASSWORD is not set"));
-        int verify = BundleBuilderCli.run(new String[] {"verify", bundle.toString()}, new PrintStream(new ByteArrayOutputStream()),
-                new PrintStream(new ByteArrayOutputStream()));
-        assertEquals(0, verify);
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Processes.Result r = Processes.exec(List.of("env", "HOME=" + home, PASSWORD_ENV + "=" + PASSWORD, javaBin,
+                "-cp", System.getProperty("java.class.path"), BundleBuilderCli.class.getName(),
+                "build", "-f", spec.toString(), "-o", out.toString(), "--no-runtime", "--installer-jar", installerJar.toString(),
+                "--cache", Files.createTempDirectory(work, "cli-cache").toString()));
+        String output = r.out() + r.stderr();
+        assertEquals(0, r.exit(), output);
+        assertTrue(output.contains("built " + out), output);
+        // the password was used (the private image is in the bundle) and never printed, in any form
+        String basic = java.util.Base64.getEncoder().encodeToString(("kfuser:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+        assertFalse(output.contains(PASSWORD), output);
+        assertFalse(output.contains(basic), output);
+
+        ByteArrayOutputStream verifyOut = new ByteArrayOutputStream();
+        ByteArrayOutputStream verifyErr = new ByteArrayOutputStream();
+        int verify = BundleBuilderCli.run(new String[] {"verify", out.toString()}, new PrintStream(verifyOut, true),
+                new PrintStream(verifyErr, true));
+        assertEquals(0, verify, verifyOut.toString(StandardCharsets.UTF_8) + verifyErr.toString(StandardCharsets.UTF_8));
+        BundleManifest cliManifest = new BundleVerifier().verifyArchive(out).manifest();
+        assertTrue(cliManifest.images().stream().anyMatch(i -> i.name().equals(auth.host() + "/private/secret:1")),
+                cliManifest.images().toString());
+        assertTrue(cliManifest.file("installer.jar").isPresent());
+        assertTrue(cliManifest.file("runtime/bin/java").isEmpty(), "--no-runtime");
     }
 }
