@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Proves the generated PKI with openssl and kubectl only: every field is read back from their output and
- * compared with kubeadm's table (reference kubeadm-outputs.md 1.1, 1.2, 2), written out here by hand.
+ * compared with kubeadm's table (reference kubeadm-outputs.md 1.1, 1.2, 2), written out here by hand; Kubeferry's
+ * documented additions (README "Differences from kubeadm") are checked on their own.
  */
 class OpensslProofTest {
     private static final String SERVER = "TLS Web Server Authentication";
@@ -50,7 +51,12 @@ class OpensslProofTest {
 
     @BeforeAll
     static void generate() {
-        inventory = TestClusters.inventory(dir, 3, 2, KeyAlgorithm.RSA_2048, "1.34.1");
+        Inventory plain = TestClusters.inventory(dir, 3, 2, KeyAlgorithm.RSA_2048, "1.34.1");
+        // control-plane nodes reached over SSH on another address than the cluster's: both must be told apart
+        inventory = TestClusters.withHosts(plain, plain.hosts().stream()
+                .map(h -> h.isControlPlane() ? new io.kubeferry.inventory.Host(h.name(), sshAddress(h.name()),
+                        h.internalAddress(), h.ssh(), h.roles(), h.labels(), h.taints()) : h)
+                .toList());
         started = Instant.now();
         report = new PkiService().generate(inventory);
     }
@@ -59,6 +65,20 @@ class OpensslProofTest {
         return inventory.stateDir().resolve("pki");
     }
 
+    /** The SSH {@code address} of control-plane node cpN in this test (its internalAddress is 10.250.0.1N). */
+    static String sshAddress(String cpName) {
+        return "192.0.2." + (10 + Integer.parseInt(cpName.substring(2)));
+    }
+
+    /**
+     * SANs Kubeferry adds to apiserver.crt beyond kubeadm's GetAPIServerAltNames (see installer/pki/README.md,
+     * "Differences from kubeadm"): loopback, and the node's SSH address.
+     */
+    static List<String> kubeferryApiserverExtras(String cpName) {
+        return List.of("IP Address:" + sshAddress(cpName), "IP Address:127.0.0.1");
+    }
+
+    /** kubeadm's table, exactly: nothing of Kubeferry's own. */
     static List<Expect> expectedCertificates() {
         List<Expect> e = new ArrayList<>();
         e.add(new Expect("ca.crt", null, "kubernetes", List.of(), null, List.of("DNS:kubernetes")));
@@ -75,7 +95,7 @@ class OpensslProofTest {
             e.add(new Expect("hosts/" + n + "/apiserver.crt", "ca.crt", "kube-apiserver", List.of(), SERVER,
                     List.of("DNS:" + n, "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc",
                             "DNS:kubernetes.default.svc.cluster.local", "DNS:lb.example.internal",
-                            "IP Address:10.96.0.1", "IP Address:" + ip, "IP Address:127.0.0.1")));
+                            "IP Address:10.96.0.1", "IP Address:" + ip)));
             List<String> etcdSans = List.of("DNS:" + n, "DNS:localhost", "IP Address:" + ip, "IP Address:127.0.0.1",
                     "IP Address:0:0:0:0:0:0:0:1");
             e.add(new Expect("hosts/" + n + "/etcd/server.crt", "etcd/ca.crt", n, List.of(), BOTH, etcdSans));
@@ -111,7 +131,12 @@ class OpensslProofTest {
             OpensslCert c = OpensslCert.read(crt);
             check(failures, e.file(), "CN", e.cn(), c.cn());
             check(failures, e.file(), "O", e.o(), c.organizations());
-            check(failures, e.file(), "SANs", e.sans(), c.sans());
+            List<String> kubeadmSans = new ArrayList<>(c.sans());
+            if (e.file().endsWith("/apiserver.crt")) {
+                // Kubeferry's documented extras are checked in apiserverCarriesKubeferrysExtrasBeyondKubeadm
+                kubeadmSans.removeAll(kubeferryApiserverExtras(e.file().split("/")[1]));
+            }
+            check(failures, e.file(), "SANs", e.sans(), kubeadmSans);
             check(failures, e.file(), "EKU", e.eku(), c.extKeyUsage());
             check(failures, e.file(), "KU", e.ca() == null ? CA_KU : LEAF_KU, c.keyUsage());
             check(failures, e.file(), "KU critical", true, c.keyUsageCritical());
@@ -141,6 +166,20 @@ class OpensslProofTest {
         long distinct = expectedCertificates().stream().map(e -> OpensslCert.read(pki().resolve(e.file())).serial()).distinct().count();
         check(failures, "all", "distinct serials", (long) expectedCertificates().size(), distinct);
         assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** Not kubeadm: Kubeferry's two extra apiserver SANs, and nothing else beyond kubeadm's table. */
+    @Test
+    void apiserverCarriesKubeferrysExtrasBeyondKubeadm() {
+        for (Expect e : expectedCertificates()) {
+            if (!e.file().endsWith("/apiserver.crt")) {
+                continue;
+            }
+            List<String> beyondKubeadm = new ArrayList<>(OpensslCert.read(pki().resolve(e.file())).sans());
+            beyondKubeadm.removeAll(e.sans());
+            assertEquals(kubeferryApiserverExtras(e.file().split("/")[1]), beyondKubeadm,
+                    e.file() + ": SANs beyond kubeadm's must be exactly Kubeferry's extras (SSH address, 127.0.0.1)");
+        }
     }
 
     @Test
