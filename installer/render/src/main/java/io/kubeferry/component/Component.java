@@ -80,7 +80,9 @@ public interface Component {
 
     /**
      * Pushes this component's files to the host and starts it. Idempotent: unchanged files are skipped by
-     * {@link RemoteHost#put} (or by {@code cmp} for staged ones) and then nothing restarts.
+     * {@link RemoteHost#put} (or by {@code cmp} for staged ones) and then nothing restarts. A component whose
+     * start depends on {@code changed} also restarts when its stamp ({@link #stampPath}) is not the hash of
+     * these files, e.g. after an earlier run put them and failed before its restart.
      */
     default RunReport run(RemoteHost remote, Host host, List<RenderedFile> files) {
         Set<String> watched = watchedDirectories();
@@ -91,6 +93,9 @@ public interface Component {
             if (watched.contains(dir)) {
                 dirs.add(parent(STAGING_ROOT + f.path()));
             }
+        }
+        if (restartsOnChange(host)) {
+            dirs.add(APPLIED_DIR);
         }
         List<String> executed = new ArrayList<>();
         if (!dirs.isEmpty()) {
@@ -123,11 +128,44 @@ public interface Component {
                 changedPaths.add(f.path());
             }
         }
-        for (String cmd : startCommands(host, !changedPaths.isEmpty())) {
+        // A run that uploaded new files and failed before its restart leaves the daemon on the old config while
+        // the files are already current; the stamp (written only after a successful start) catches that.
+        boolean stamped = restartsOnChange(host);
+        String want = stamped ? appliedHash(files) : "";
+        boolean stampDiffers = stamped && !want.equals(remote.exec("cat " + Shell.quote(stampPath()) + " 2>/dev/null")
+                .stdout().strip());
+        for (String cmd : startCommands(host, !changedPaths.isEmpty() || stampDiffers)) {
             remote.execChecked(cmd);
             executed.add(cmd);
         }
+        if (stampDiffers) {
+            remote.put((want + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8), stampPath(), 0644);
+        }
         return new RunReport(name(), host.name(), files.size(), changedPaths, executed);
+    }
+
+    /** True when the start differs for changed files (a daemon restart): only those need a stamp. */
+    private boolean restartsOnChange(Host host) {
+        return !startCommands(host, true).equals(startCommands(host, false));
+    }
+
+    /** Where {@link #run} records, after a successful start, what the running daemon was started with. */
+    String APPLIED_DIR = "/etc/kubeferry/applied";
+
+    /** {@code /etc/kubeferry/applied/<name>.sha256}: {@link #appliedHash} of the files the last good start used. */
+    default String stampPath() {
+        return APPLIED_DIR + "/" + name() + ".sha256";
+    }
+
+    /** sha256 over every file's path, mode and content, in order: equal exactly when the applied set is equal. */
+    static String appliedHash(List<RenderedFile> files) {
+        java.security.MessageDigest md = ContentHash.newSha256();
+        for (RenderedFile f : files) {
+            byte[] content = f.content();
+            md.update((f.path() + "\0" + f.modeOctal() + "\0" + content.length + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update(content);
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
     }
 
     private static String parent(String path) {
@@ -144,6 +182,9 @@ public interface Component {
             if (watchedDirectories().contains(parent(f.path()))) {
                 paths.add(STAGING_ROOT + f.path());
             }
+        }
+        if (restartsOnChange(host)) {
+            paths.add(stampPath());
         }
         paths.addAll(statePaths(host));
         if (!paths.isEmpty()) {

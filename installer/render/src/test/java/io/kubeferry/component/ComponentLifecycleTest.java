@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** run / clean against a stand-in host whose root is a temp directory. */
@@ -50,6 +51,38 @@ class ComponentLifecycleTest {
     }
 
     @Test
+    void aRunThatFailedBeforeItsRestartIsFinishedByTheNextRun() throws IOException {
+        Inventory inv = inventory();
+        RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);
+        Host w1 = inv.host("w1").orElseThrow();
+        DirectoryHost host = new DirectoryHost(Files.createDirectories(tmp.resolve("w1")));
+        RenderedCluster.Rendered kubelet = rc.component("kubelet");
+        List<RenderedFile> files = kubelet.output().filesFor("w1");
+        String stamp = kubelet.component().stampPath();
+        assertEquals("/etc/kubeferry/applied/kubelet.sha256", stamp);
+
+        host.failing = c -> c.equals("systemctl restart kubelet");
+        assertThrows(io.kubeferry.errors.HostFailureException.class, () -> kubelet.component().run(host, w1, files));
+        assertFalse(Files.exists(host.path(stamp)), "no stamp without a successful start");
+
+        host.failing = c -> false;
+        Component.RunReport retry = kubelet.component().run(host, w1, files);
+        assertTrue(retry.changedPaths().isEmpty(), "the files were put by the failed run");
+        assertTrue(retry.commands().contains("systemctl restart kubelet"), retry.commands().toString());
+        assertEquals(Component.appliedHash(files) + "\n", Files.readString(host.path(stamp)));
+
+        Component.RunReport again = kubelet.component().run(host, w1, files);
+        assertFalse(again.commands().stream().anyMatch(c -> c.contains("restart")), again.commands().toString());
+
+        // a stamp from other files (edited by hand, older render) restarts even when the files match
+        Files.writeString(host.path(stamp), "0000\n");
+        assertTrue(kubelet.component().run(host, w1, files).commands().contains("systemctl restart kubelet"));
+
+        kubelet.component().clean(host, w1, files);
+        assertFalse(Files.exists(host.path(stamp)), "clean removes the stamp");
+    }
+
+    @Test
     void cleanRemovesEverythingEveryComponentPutOnAHost() throws IOException {
         Inventory inv = inventory();
         RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);
@@ -63,8 +96,8 @@ class ComponentLifecycleTest {
                 r.component().run(host, h, r.output().filesFor(name));
             }
             long manifests = rc.filesFor(name).stream().filter(f -> f.path().startsWith("/etc/kubernetes/manifests/")).count();
-            assertEquals(rc.filesFor(name).size() + manifests, countFiles(root) - 1,
-                    "every file put, a staged copy of each manifest, plus the existing /etc/hosts");
+            assertEquals(rc.filesFor(name).size() + manifests + 2, countFiles(root) - 1,
+                    "every file put, a staged copy of each manifest, the containerd and kubelet stamps, plus the existing /etc/hosts");
             List<RenderedCluster.Rendered> reversed = new java.util.ArrayList<>(rc.components());
             java.util.Collections.reverse(reversed);
             for (RenderedCluster.Rendered r : reversed) {

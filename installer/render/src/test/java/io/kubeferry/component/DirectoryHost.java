@@ -23,12 +23,15 @@ import java.util.regex.Pattern;
  * A stand-in host for lifecycle tests: a local directory is its root file system. {@code put} writes under it
  * (skipping identical content, like the SSH module). File commands ({@code mkdir}, {@code rm}, {@code cmp},
  * {@code mv}, the /etc/hosts edit) really run through {@code sh} with absolute paths moved under the root;
- * service commands ({@code systemctl}, {@code modprobe ... sysctl}) are only recorded.
+ * service commands ({@code systemctl}, {@code modprobe ... sysctl}) are only recorded; {@link #failing} makes
+ * chosen commands fail.
  */
 final class DirectoryHost implements RemoteHost {
     private static final Pattern ABSOLUTE = Pattern.compile("(?<=^|[\\s'>])/(?=etc/|var/|usr/|run/|opt/)");
     private final Path root;
     final List<String> commands = new ArrayList<>();
+    /** Commands that fail (exit 1) instead of running, to break a run halfway. */
+    java.util.function.Predicate<String> failing = c -> false;
 
     DirectoryHost(Path root) {
         this.root = root;
@@ -46,6 +49,9 @@ final class DirectoryHost implements RemoteHost {
     @Override
     public ExecResult exec(String command, Duration timeout) {
         commands.add(command);
+        if (failing.test(command)) {
+            return new ExecResult(1, "", "stand-in failure");
+        }
         boolean serviceCommand = command.startsWith("systemctl ") || command.startsWith("if systemctl ")
                 || command.startsWith("modprobe ");
         if (serviceCommand) {
