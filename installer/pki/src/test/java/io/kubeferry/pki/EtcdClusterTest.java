@@ -193,11 +193,20 @@ class EtcdClusterTest {
                     + ".key get /registry/kubeferry-test");
             assertNotEquals(0, refused.exitCode(), cert + " was accepted: " + refused.stdout());
             // the refusal is etcd's TLS client-certificate check (logged by the server), not anything else
+            // etcd writes its log line asynchronously: wait for it (bounded) rather than read once right away
             int rejectionsAfter = rejections(hosts.get(0));
-            assertTrue(rejectionsAfter > rejectionsBefore, cert + ": etcd logged no rejected client certificate; client said: "
-                    + refused.stderr() + "\n" + testbed.exec(hosts.get(0), "tail -n 20 " + ROOT + "/etcd.log").stdout());
+            long deadline = System.nanoTime() + LOG_WAIT.toNanos();
+            while (rejectionsAfter <= rejectionsBefore && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                rejectionsAfter = rejections(hosts.get(0));
+            }
+            assertTrue(rejectionsAfter > rejectionsBefore, cert + ": etcd logged no rejected client certificate within "
+                    + LOG_WAIT.toSeconds() + " s; client said: " + refused.stderr() + "\netcd log:\n" + testbed.exec(hosts.get(0), "tail -n 20 " + ROOT + "/etcd.log").stdout());
         }
     }
+
+    /** How long etcd may take to log a rejected client after the client gave up. */
+    private static final java.time.Duration LOG_WAIT = java.time.Duration.ofSeconds(10);
 
     /** Lines where etcd rejected a TLS client because its certificate does not chain to etcd/ca.crt. */
     private static int rejections(TestHost h) {
