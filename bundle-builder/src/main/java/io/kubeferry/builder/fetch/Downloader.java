@@ -320,7 +320,9 @@ public final class Downloader {
             long total = 0;
             try {
                 for (int n; (n = in.read(buf)) >= 0; ) {
-                    lastByteNanos = System.nanoTime();
+                    if (n > 0) {
+                        lastByteNanos = System.nanoTime();
+                    }
                     out.write(buf, 0, n);
                     total += n;
                     advanced.accept(n);
