@@ -23,7 +23,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -105,10 +104,13 @@ final class RenderCommand implements Callable<Integer> {
     }
 
     private static BundleManifest readManifest(Path bundle) {
+        Path file = bundle.resolve("bundle.yaml");
         try {
-            return BundleManifestYaml.read(bundle.resolve("bundle.yaml"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return BundleManifestYaml.read(file);
+        } catch (IOException | RuntimeException e) {
+            throw new io.kubeferry.errors.BadInputException(file.toString(), "cannot read the bundle manifest ("
+                    + e.getMessage() + "); run `installer verify` on the bundle, or unpack it again");
         }
+    }
     }
 }
