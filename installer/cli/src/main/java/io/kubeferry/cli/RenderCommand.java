@@ -112,5 +112,4 @@ final class RenderCommand implements Callable<Integer> {
                     + e.getMessage() + "); run `installer verify` on the bundle, or unpack it again");
         }
     }
-    }
 }
