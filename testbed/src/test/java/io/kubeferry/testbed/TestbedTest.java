@@ -131,19 +131,24 @@ class TestbedTest {
         assertEquals(0, build.waitFor(), buildOut);
         // leave containerd as we found it (another module's test may have started it)
         boolean wasActive = testbed.exec(h, "systemctl is-active --quiet containerd").exitCode() == 0;
+        // a unique container id: a leftover of a crashed run on a reused testbed cannot collide with it
+        String id = "kf-testbed-test-" + Long.toHexString(System.nanoTime()) + "-" + ProcessHandle.current().pid();
         try {
             testbed.copyTo(h, image, "/tmp/busybox-oci.tar");
             ExecResult r = testbed.exec(h, String.join("\n",
                     "set -e",
                     "systemctl start containerd",
-                    "for i in $(seq 50); do ctr version >/dev/null 2>&1 && break; sleep 0.1; done",
+                    // up to 30 s: containerd's first start is slow on a loaded 2-core CI machine
+                    "for i in $(seq 300); do ctr version >/dev/null 2>&1 && break; sleep 0.1; done",
+                    "ctr version >/dev/null || { echo 'containerd not ready after 30 s' >&2; exit 1; }",
                     "ctr -n k8s.io images import /tmp/busybox-oci.tar >/dev/null",
-                    "ctr -n k8s.io run --rm docker.io/kubeferry/busybox:testbed-test kf-testbed-test "
+                    "ctr -n k8s.io run --rm docker.io/kubeferry/busybox:testbed-test " + id + " "
                             + "sh -c 'echo in-container; hostname'"), Duration.ofMinutes(2));
             assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
             assertEquals("in-container\n" + h.name() + "\n", r.stdout());
         } finally {
-            testbed.exec(h, "ctr -n k8s.io images rm docker.io/kubeferry/busybox:testbed-test >/dev/null 2>&1; "
+            testbed.exec(h, "ctr -n k8s.io tasks rm -f " + id + " >/dev/null 2>&1; ctr -n k8s.io containers rm " + id
+                    + " >/dev/null 2>&1; ctr -n k8s.io images rm docker.io/kubeferry/busybox:testbed-test >/dev/null 2>&1; "
                     + (wasActive ? "" : "systemctl stop containerd; ") + "rm -f /tmp/busybox-oci.tar");
         }
     }
