@@ -50,23 +50,7 @@ final class YamlScalarMethod implements TemplateMethodModelEx {
         if (plain) {
             return s;
         }
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\t' -> sb.append("\\t");
-                case '\r' -> sb.append("\\r");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\x%02x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        // TOML basic-string escapes (backslash-u for control characters and DEL) are valid YAML double-quoted escapes too
+        return TomlStringMethod.quote(s);
     }
 }
