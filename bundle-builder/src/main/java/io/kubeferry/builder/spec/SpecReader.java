@@ -5,6 +5,7 @@ import io.kubeferry.bundle.Sha256;
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.errors.Problem;
 import io.kubeferry.inventory.Secret;
+import io.kubeferry.yaml.YamlCursor;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -118,7 +119,7 @@ public final class SpecReader {
             return;
         }
         Path dir = file.getParent();
-        Map<String, SpecNode> f = new SpecNode(file.toString(), root, "", problems).fields(TOP);
+        Map<String, YamlCursor> f = new YamlCursor(file.toString(), root, "", problems).fields(TOP);
         if (f.containsKey("extends")) {
             String parent = f.get("extends").text();
             if (parent != null) {
@@ -151,7 +152,7 @@ public final class SpecReader {
             d.architectures = arches.stream().distinct().sorted().toList();
         }
         if (f.containsKey("versions")) {
-            f.get("versions").fields(new AnyKey()).forEach((k, n) -> {
+            f.get("versions").entries().forEach((k, n) -> {
                 String v = n.text();
                 if (v != null) {
                     d.versions.put(k, v);
@@ -159,7 +160,7 @@ public final class SpecReader {
             });
         }
         if (f.containsKey("binaries")) {
-            for (SpecNode b : f.get("binaries").items()) {
+            for (YamlCursor b : f.get("binaries").items()) {
                 BundleSpec.BinarySpec bin = binary(b);
                 if (bin != null) {
                     d.binaries.put(bin.name(), bin); // a later file replaces a binary of the same name
@@ -167,7 +168,7 @@ public final class SpecReader {
             }
         }
         if (f.containsKey("imageLists")) {
-            for (SpecNode n : f.get("imageLists").items()) {
+            for (YamlCursor n : f.get("imageLists").items()) {
                 String rel = n.text();
                 if (rel != null) {
                     readImageList(dir.resolve(rel).normalize(), n, d, problems);
@@ -175,13 +176,13 @@ public final class SpecReader {
             }
         }
         if (f.containsKey("images")) {
-            for (SpecNode n : f.get("images").items()) {
+            for (YamlCursor n : f.get("images").items()) {
                 addImage(n.text(), n.where(), n::error, d);
             }
         }
         if (f.containsKey("mirrors")) {
-            for (SpecNode n : f.get("mirrors").items()) {
-                Map<String, SpecNode> m = n.fields(Set.of("prefix", "replacement"));
+            for (YamlCursor n : f.get("mirrors").items()) {
+                Map<String, YamlCursor> m = n.fields(Set.of("prefix", "replacement"));
                 String prefix = required(n, m, "prefix");
                 String replacement = required(n, m, "replacement");
                 if (prefix != null && replacement != null) {
@@ -190,20 +191,20 @@ public final class SpecReader {
             }
         }
         if (f.containsKey("registries")) {
-            for (SpecNode n : f.get("registries").items()) {
+            for (YamlCursor n : f.get("registries").items()) {
                 registry(n, d);
             }
         }
         if (f.containsKey("files")) {
-            for (SpecNode n : f.get("files").items()) {
+            for (YamlCursor n : f.get("files").items()) {
                 extraFile(n, dir, d);
             }
         }
         if (f.containsKey("runtime")) {
-            Map<String, SpecNode> rt = f.get("runtime").fields(Set.of("jdk"));
+            Map<String, YamlCursor> rt = f.get("runtime").fields(Set.of("jdk"));
             if (rt.containsKey("jdk")) {
                 rt.get("jdk").fields(ARCHITECTURES).forEach((arch, n) -> {
-                    Map<String, SpecNode> j = n.fields(Set.of("url", "sha256"));
+                    Map<String, YamlCursor> j = n.fields(Set.of("url", "sha256"));
                     String url = required(n, j, "url");
                     String sha = required(n, j, "sha256");
                     if (sha != null && !Sha256.isHex(sha.toLowerCase())) {
@@ -216,8 +217,8 @@ public final class SpecReader {
         }
     }
 
-    private BundleSpec.BinarySpec binary(SpecNode b) {
-        Map<String, SpecNode> m = b.fields(Set.of("name", "url", "version", "sha256", "sha256Url", "file"));
+    private BundleSpec.BinarySpec binary(YamlCursor b) {
+        Map<String, YamlCursor> m = b.fields(Set.of("name", "url", "version", "sha256", "sha256Url", "file"));
         String name = required(b, m, "name");
         String url = required(b, m, "url");
         Map<String, String> pins = new TreeMap<>();
@@ -243,7 +244,7 @@ public final class SpecReader {
         return new BundleSpec.BinarySpec(name, url, version, pins, sha256Url, file, b.where());
     }
 
-    private void readImageList(Path list, SpecNode from, Draft d, List<Problem> problems) {
+    private void readImageList(Path list, YamlCursor from, Draft d, List<Problem> problems) {
         List<String> lines;
         try {
             lines = Files.readAllLines(list, StandardCharsets.UTF_8);
@@ -272,8 +273,8 @@ public final class SpecReader {
         }
     }
 
-    private void registry(SpecNode n, Draft d) {
-        Map<String, SpecNode> m = n.fields(Set.of("host", "username", "passwordEnv", "passwordFile", "plainHttp"));
+    private void registry(YamlCursor n, Draft d) {
+        Map<String, YamlCursor> m = n.fields(Set.of("host", "username", "passwordEnv", "passwordFile", "plainHttp"));
         String host = required(n, m, "host");
         String user = m.containsKey("username") ? m.get("username").text() : null;
         Secret password = null;
@@ -298,14 +299,14 @@ public final class SpecReader {
         if (user != null && password == null && !m.containsKey("passwordEnv") && !m.containsKey("passwordFile")) {
             n.error("username without a password: add passwordEnv: <VARIABLE> or passwordFile: <path>");
         }
-        boolean plain = m.containsKey("plainHttp") && m.get("plainHttp").bool();
+        boolean plain = m.containsKey("plainHttp") && m.get("plainHttp").bool().orElse(false);
         if (host != null) {
             d.registries.add(new BundleSpec.RegistrySettings(host, user, password, plain));
         }
     }
 
-    private static void extraFile(SpecNode n, Path dir, Draft d) {
-        Map<String, SpecNode> m = n.fields(Set.of("path", "source", "url", "sha256"));
+    private static void extraFile(YamlCursor n, Path dir, Draft d) {
+        Map<String, YamlCursor> m = n.fields(Set.of("path", "source", "url", "sha256"));
         String path = required(n, m, "path");
         if (path != null && (path.startsWith("/") || List.of(path.split("/")).contains(".."))) {
             m.get("path").error("'" + path + "' must be a relative path inside the bundle");
@@ -332,7 +333,7 @@ public final class SpecReader {
         }
     }
 
-    private static String required(SpecNode parent, Map<String, SpecNode> m, String key) {
+    private static String required(YamlCursor parent, Map<String, YamlCursor> m, String key) {
         if (!m.containsKey(key)) {
             parent.error("'" + key + "' is missing");
             return null;
@@ -374,23 +375,5 @@ public final class SpecReader {
             vars.put("version", Templates.expand(b.version(), vars));
         }
         return vars;
-    }
-
-    /** Accepts any key (for free-form maps such as versions). */
-    private static final class AnyKey extends java.util.AbstractSet<String> {
-        @Override
-        public boolean contains(Object o) {
-            return true;
-        }
-
-        @Override
-        public java.util.Iterator<String> iterator() {
-            return java.util.Collections.emptyIterator();
-        }
-
-        @Override
-        public int size() {
-            return 0;
-        }
     }
 }

@@ -80,7 +80,7 @@ class SpecReaderTest {
         assertTrue(all.contains("bad.yaml:2:16 (architectures): unsupported architecture 's390x'"), all);
         assertTrue(all.contains("bad.yaml:7:5 (binaries[1]): binary 'runc' has no checksum"), all);
         assertTrue(all.contains("bad.yaml:10:5 (images[0])"), all);
-        assertTrue(all.contains("bad.yaml:11:1 (imagesList): unknown key 'imagesList'"), all);
+        assertTrue(all.contains("bad.yaml:11:1 (imagesList): unknown key 'imagesList'; did you mean 'imageLists'?"), all);
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.kubeferry.inventory;
 
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.errors.Problem;
+import io.kubeferry.yaml.Suggest;
+import io.kubeferry.yaml.YamlCursor;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;

@@ -1,21 +1,21 @@
-package io.kubeferry.inventory;
+package io.kubeferry.yaml;
 
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Optional;
 
 /** "Did you mean" suggestions by edit distance. */
-final class Suggest {
+public final class Suggest {
     private Suggest() {
     }
 
-    static Optional<String> closest(String word, Collection<String> candidates) {
+    public static Optional<String> closest(String word, Collection<String> candidates) {
         return candidates.stream()
                 .filter(c -> distance(word.toLowerCase(), c.toLowerCase()) <= Math.max(2, c.length() / 3))
                 .min(Comparator.comparingInt(c -> distance(word.toLowerCase(), c.toLowerCase())));
     }
 
-    static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;

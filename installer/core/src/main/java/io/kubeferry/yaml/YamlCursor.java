@@ -1,4 +1,4 @@
-package io.kubeferry.inventory;
+package io.kubeferry.yaml;
 
 import io.kubeferry.errors.Problem;
 import org.yaml.snakeyaml.error.Mark;
@@ -19,43 +19,43 @@ import java.util.Set;
  * A position in a YAML document (node plus its YAML path) that reads typed values and records located
  * problems instead of throwing, so that every error in a file is reported in one pass.
  */
-final class YamlCursor {
+public final class YamlCursor {
     private final String file;
     private final Node node;
     private final String path;
     private final List<Problem> problems;
 
-    YamlCursor(String file, Node node, String path, List<Problem> problems) {
+    public YamlCursor(String file, Node node, String path, List<Problem> problems) {
         this.file = file;
         this.node = node;
         this.path = path;
         this.problems = problems;
     }
 
-    String path() {
+    public String path() {
         return path;
     }
 
-    Node node() {
+    public Node node() {
         return node;
     }
 
     /** {@code file:line:column (yaml.path)}. */
-    String where() {
+    public String where() {
         Mark m = node.getStartMark();
         return file + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1) + " (" + path + ")";
     }
 
-    void error(String message) {
+    public void error(String message) {
         problems.add(Problem.error(where(), message));
     }
 
-    void warning(String message) {
+    public void warning(String message) {
         problems.add(Problem.warning(where(), message));
     }
 
     /** The child cursors of a mapping, in file order; reports unknown keys (with a suggestion) and duplicates. */
-    Map<String, YamlCursor> fields(Set<String> allowed) {
+    public Map<String, YamlCursor> fields(Set<String> allowed) {
         Map<String, YamlCursor> out = new LinkedHashMap<>();
         if (!(node instanceof MappingNode mapping)) {
             error("expected a mapping (key: value lines), found " + describe(node));
@@ -84,7 +84,7 @@ final class YamlCursor {
     }
 
     /** A mapping with free-form string keys (labels, extraArgs): key -> cursor. */
-    Map<String, YamlCursor> entries() {
+    public Map<String, YamlCursor> entries() {
         Map<String, YamlCursor> out = new LinkedHashMap<>();
         if (isNull()) {
             return out;
@@ -105,7 +105,7 @@ final class YamlCursor {
         return out;
     }
 
-    List<YamlCursor> items() {
+    public List<YamlCursor> items() {
         List<YamlCursor> out = new ArrayList<>();
         if (isNull()) {
             return out;
@@ -120,12 +120,12 @@ final class YamlCursor {
         return out;
     }
 
-    boolean isNull() {
+    public boolean isNull() {
         return node instanceof ScalarNode s && "tag:yaml.org,2002:null".equals(s.getTag().getValue());
     }
 
     /** A scalar as text; empty (with an error) for a mapping or list. */
-    Optional<String> string() {
+    public Optional<String> string() {
         if (node instanceof ScalarNode s && !isNull()) {
             return Optional.of(s.getValue());
         }
@@ -133,7 +133,31 @@ final class YamlCursor {
         return Optional.empty();
     }
 
-    Optional<Integer> integer(int min, int max) {
+    /**
+     * A scalar as trimmed text, or null (with an error) when it is blank, null, a mapping or a list; for readers
+     * that treat every value as required text.
+     */
+    public String text() {
+        if (node instanceof ScalarNode s && !isNull() && !s.getValue().isBlank()) {
+            return s.getValue().trim();
+        }
+        error(node instanceof ScalarNode ? "expected a non-empty value" : "expected a single value, found " + describe(node));
+        return null;
+    }
+
+    /** A list of {@link #text()} values, skipping the ones in error; nothing (an empty list) for a null value. */
+    public List<String> texts() {
+        List<String> out = new ArrayList<>();
+        for (YamlCursor item : items()) {
+            String t = item.text();
+            if (t != null) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    public Optional<Integer> integer(int min, int max) {
         return string().flatMap(s -> {
             try {
                 int v = Integer.parseInt(s.trim());
@@ -149,7 +173,7 @@ final class YamlCursor {
         });
     }
 
-    Optional<Boolean> bool() {
+    public Optional<Boolean> bool() {
         return string().flatMap(s -> switch (s) {
             case "true", "yes" -> Optional.of(true);
             case "false", "no" -> Optional.of(false);
@@ -161,7 +185,7 @@ final class YamlCursor {
     }
 
     /** Lists of scalars; a single scalar is accepted as a one-element list. */
-    List<String> strings() {
+    public List<String> strings() {
         if (node instanceof ScalarNode && !isNull()) {
             return string().map(List::of).orElse(List.of());
         }
