@@ -23,6 +23,10 @@ final class BastionProxy implements Proxy {
     @Override
     public void connect(SocketFactory socketFactory, String host, int port, int timeout) throws Exception {
         channel = bastion.getStreamForwarder(host, port);
+        if (channel == null) {
+            // JSch returns null instead of an error when the bastion's session died
+            throw new com.jcraft.jsch.JSchException("the bastion's session is down");
+        }
         in = channel.getInputStream();
         out = channel.getOutputStream();
         channel.connect(timeout);

@@ -225,6 +225,10 @@ public final class SshHost implements RemoteHost, AutoCloseable {
                 Session s = session();
                 try {
                     ch = (ChannelExec) s.openChannel("exec");
+                    if (ch == null) {
+                        // JSch swallows the cause and returns null when the session died under it
+                        throw new JSchException("session is down: no channel could be opened");
+                    }
                     ch.setCommand(wire.getBytes(StandardCharsets.UTF_8));
                     ch.setOutputStream(out, true);
                     ch.setErrStream(err, true);
@@ -308,6 +312,9 @@ public final class SshHost implements RemoteHost, AutoCloseable {
                 ChannelSftp sftp = null;
                 try {
                     sftp = (ChannelSftp) s.openChannel("sftp");
+                    if (sftp == null) {
+                        throw new JSchException("session is down: no channel could be opened");
+                    }
                     sftp.connect(endpoint.timeoutMillis());
                     return sftp;
                 } catch (JSchException e) {
