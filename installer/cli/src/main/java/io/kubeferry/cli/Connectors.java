@@ -18,7 +18,7 @@ final class Connectors {
     static Function<Console, HostConnector> ssh(int concurrency) {
         return console -> {
             // hosts behind the same bastion share one connection to it
-            SshConnector ssh = new SshConnector(concurrency, SshOptions.defaults().withListener(new TransferProgress(console)));
+            SshConnector ssh = new SshConnector(SshOptions.defaults().withListener(new TransferProgress(console)));
             return new HostConnector() {
                 @Override
                 public RemoteHost connect(Host host) {

@@ -5,8 +5,8 @@
  *   <li>{@link io.kubeferry.ssh.SshHost}: one host, one reused connection; {@code exec} as root
  *       ({@code sh -c}, through sudo when the user is not root), {@code upload}/{@code put} by SFTP with
  *       skip-if-same-sha256, resume, remote sha256 check and atomic rename.</li>
- *   <li>{@link io.kubeferry.ssh.SshConnector}: many hosts in parallel with a limit, every host's outcome
- *       collected ({@link io.kubeferry.ssh.HostOutcome}), a per-host summary.</li>
+ *   <li>{@link io.kubeferry.ssh.SshConnector}: connects hosts, sharing one connection per bastion; thread-safe
+ *       (running work on many hosts in parallel is the installer's phase runner's job).</li>
  *   <li>{@link io.kubeferry.ssh.TransferListener}: progress of uploads.</li>
  *   <li>{@link io.kubeferry.ssh.SshOptions}: channels per connection, upload attempts, keep-alive.</li>
  * </ul>

@@ -30,6 +30,7 @@ import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -391,15 +392,21 @@ class SshHostMinaTest {
                         Secret.of(MinaServer.PASSWORD, "t"), null, null, SshSettings.Sudo.NONE, null, bastion, null,
                         knownHosts, HostKeyPolicy.STRICT, timeout)));
             }
-            try (SshConnector c = new SshConnector(10)) {
+            ExecutorService pool = Executors.newFixedThreadPool(hosts.size());
+            try (SshConnector c = new SshConnector()) {
                 long t0 = System.nanoTime();
-                Map<String, HostOutcome<SshHost>> out = c.connectAll(hosts);
+                Map<String, Future<SshHost>> out = ParallelConnect.start(c, pool, hosts);
+                Map<String, RuntimeException> failures = new java.util.LinkedHashMap<>();
+                for (Map.Entry<String, Future<SshHost>> o : out.entrySet()) {
+                    failures.put(o.getKey(), ParallelConnect.failureOf(o.getKey(), o.getValue()));
+                }
                 long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertEquals(10, failures.size());
                 for (int i = 1; i <= 10; i++) {
-                    HostOutcome<SshHost> o = out.get("behind" + i);
-                    assertFalse(o.ok(), o.host());
-                    assertTrue(o.error().getMessage().startsWith("behind" + i + ": cannot connect to root@127.0.0.1:"
-                            + dead.getLocalPort() + ": timed out after 1.0s"), o.error().getMessage());
+                    RuntimeException e = failures.get("behind" + i);
+                    assertEquals("behind" + i, assertInstanceOf(HostFailureException.class, e).host());
+                    assertTrue(e.getMessage().startsWith("behind" + i + ": cannot connect to root@127.0.0.1:"
+                            + dead.getLocalPort() + ": timed out after 1.0s"), e.getMessage());
                 }
                 assertEquals(1, attempts.get(), "connections to the bastion");
                 // one shared timeout (1 s), not ten in a row
@@ -411,6 +418,8 @@ class SshHostMinaTest {
                 assertTrue(later.getMessage().contains("timed out after 1.0s"), later.getMessage());
                 assertTrue(System.nanoTime() - t1 < 500_000_000L, "remembered failure is immediate");
                 assertEquals(1, attempts.get(), "connections to the bastion");
+            } finally {
+                pool.shutdownNow();
             }
         } finally {
             for (java.net.Socket s : held) {
@@ -422,7 +431,7 @@ class SshHostMinaTest {
     // ---- many hosts ----
 
     @Test
-    void connectorCollectsEveryHostsOutcome() throws IOException {
+    void connectingManyHostsInParallelNamesEveryFailedHost() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
@@ -436,21 +445,35 @@ class SshHostMinaTest {
                         null, knownHosts, HostKeyPolicy.STRICT, null)),
                 MinaServer.host("good2", MinaServer.settings(server.port(), null, key, null,
                         null, knownHosts, HostKeyPolicy.STRICT, null)));
-        try (SshConnector c = new SshConnector(2)) {
-            Map<String, HostOutcome<SshHost>> out = c.connectAll(hosts);
-            assertEquals(List.of("good1", "badpw", "down", "good2"), List.copyOf(out.keySet()));
-            assertTrue(out.get("good1").ok());
-            assertTrue(out.get("good2").ok());
-            assertTrue(out.get("badpw").error() instanceof HostFailureException);
-            assertTrue(out.get("down").error().getMessage().contains("connection refused"));
-            String summary = SshConnector.summary(out);
-            assertTrue(summary.contains("badpw  FAILED"), summary);
-            assertTrue(summary.contains("authentication failed"), summary);
-            List<SshHost> connected = out.values().stream().filter(HostOutcome::ok).map(HostOutcome::value).toList();
-            Map<String, HostOutcome<String>> echo = c.runOnAll(connected, h -> h.exec("echo " + Shell.quote(h.name())).stdout());
-            assertEquals("good1\n", echo.get("good1").value());
-            assertEquals("good2\n", echo.get("good2").value());
-            connected.forEach(SshHost::close);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (SshConnector c = new SshConnector()) {
+            long t0 = System.nanoTime();
+            Map<String, Future<SshHost>> out = ParallelConnect.start(c, pool, hosts);
+            try {
+                // one host's failure stops no other: each host has its own outcome, the failures name their host
+                RuntimeException badpw = ParallelConnect.failureOf("badpw", out.get("badpw"));
+                assertEquals("badpw", assertInstanceOf(HostFailureException.class, badpw).host());
+                assertTrue(badpw.getMessage().startsWith("badpw: authentication failed"), badpw.getMessage());
+                assertFalse(badpw.getMessage().contains("nope"), badpw.getMessage());
+                RuntimeException down = ParallelConnect.failureOf("down", out.get("down"));
+                assertEquals("down", assertInstanceOf(HostFailureException.class, down).host());
+                assertTrue(down.getMessage().startsWith("down: cannot connect to root@127.0.0.1:" + closed
+                        + ": connection refused"), down.getMessage());
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                // both failures arrive within the connect timeout: neither waits for it to run out
+                assertTrue(ms < hosts.get(0).ssh().connectTimeout().toMillis(), "failures took " + ms + " ms");
+                SshHost good1 = out.get("good1").get();
+                SshHost good2 = out.get("good2").get();
+                // the connected hosts work in parallel too
+                Future<String> echo1 = pool.submit(() -> good1.exec("echo " + Shell.quote(good1.name())).stdout());
+                Future<String> echo2 = pool.submit(() -> good2.exec("echo " + Shell.quote(good2.name())).stdout());
+                assertEquals("good1\n", echo1.get());
+                assertEquals("good2\n", echo2.get());
+            } finally {
+                ParallelConnect.closeConnected(out.values());
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 }

@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,26 +76,31 @@ class SshTestbedTest {
                 HostKeyPolicy.STRICT));
     }
 
-    private static void assertAllReachTheirOwnHost(Map<String, HostOutcome<SshHost>> out) {
-        for (HostOutcome<SshHost> o : out.values()) {
-            assertTrue(o.ok(), () -> SshConnector.summary(out));
-            String addr = o.value().host().address();
-            ExecResult r = o.value().exec("ip -4 -o addr show");
-            assertTrue(r.stdout().contains(" " + addr + "/"), o.host() + ": " + r.stdout());
+    private static void connectAndCheckEachReachesItsOwnHost(List<Host> hosts) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(hosts.size());
+        try (SshConnector c = new SshConnector()) {
+            Map<String, Future<SshHost>> out = ParallelConnect.start(c, pool, hosts);
+            try {
+                for (Map.Entry<String, Future<SshHost>> o : out.entrySet()) {
+                    SshHost h = o.getValue().get();
+                    assertEquals(o.getKey(), h.name());
+                    String addr = h.host().address();
+                    ExecResult r = h.exec("ip -4 -o addr show");
+                    assertTrue(r.stdout().contains(" " + addr + "/"), o.getKey() + ": " + r.stdout());
+                }
+            } finally {
+                ParallelConnect.closeConnected(out.values());
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
     @Test
-    void connectsToThreeHostsWithKeyAndWithPassword() {
-        try (SshConnector c = new SshConnector(3)) {
-            Map<String, HostOutcome<SshHost>> byKey = c.connectAll(List.of(withKey(h1), withKey(h2), withKey(h3)));
-            assertAllReachTheirOwnHost(byKey);
-            byKey.values().forEach(o -> o.value().close());
-            Map<String, HostOutcome<SshHost>> byPw = c.connectAll(List.of(withPassword(h1, "root", Sudo.NONE),
-                    withPassword(h2, "root", Sudo.NONE), withPassword(h3, "root", Sudo.NONE)));
-            assertAllReachTheirOwnHost(byPw);
-            byPw.values().forEach(o -> o.value().close());
-        }
+    void connectsToThreeHostsInParallelWithKeyAndWithPassword() throws Exception {
+        connectAndCheckEachReachesItsOwnHost(List.of(withKey(h1), withKey(h2), withKey(h3)));
+        connectAndCheckEachReachesItsOwnHost(List.of(withPassword(h1, "root", Sudo.NONE),
+                withPassword(h2, "root", Sudo.NONE), withPassword(h3, "root", Sudo.NONE)));
     }
 
     @Test
@@ -250,7 +256,7 @@ class SshTestbedTest {
                 h1.hostKeySha256());
         Host behind = host(h2, ssh("root", null, tb.privateKey(), Sudo.NONE, viaH1, null, tb.knownHosts(),
                 HostKeyPolicy.STRICT));
-        try (SshConnector c = new SshConnector(2); SshHost h = c.connect(behind)) {
+        try (SshConnector c = new SshConnector(); SshHost h = c.connect(behind)) {
             // h2's sshd sees the connection coming from h1, the bastion
             String from = h.exec("echo $SSH_CONNECTION").stdout().split(" ")[0];
             assertEquals(h1.address(), from);
@@ -294,7 +300,7 @@ class SshTestbedTest {
     }
 
     @Test
-    void anUnreachableHostFailsClearlyWithinTheTimeout() {
+    void anUnreachableHostFailsClearlyWithinTheTimeout() throws Exception {
         tb.stopSsh(h3);
         try {
             long t0 = System.nanoTime();
@@ -303,13 +309,27 @@ class SshTestbedTest {
             assertTrue(e.getMessage().startsWith(h3.name() + ": cannot connect to root@" + h3.address()
                     + ":22: connection refused"), e.getMessage());
             assertTrue(ms < TIMEOUT.toMillis(), "took " + ms + " ms");
-            try (SshConnector c = new SshConnector(3)) {
-                Map<String, HostOutcome<SshHost>> out = c.connectAll(List.of(withKey(h1), withKey(h3)));
-                assertTrue(out.get(h1.name()).ok());
-                assertFalse(out.get(h3.name()).ok());
-                String summary = SshConnector.summary(out);
-                assertTrue(summary.contains(h3.name() + "  FAILED"), summary);
-                out.get(h1.name()).value().close();
+            // connecting in parallel: the reachable host connects, the unreachable one's failure names it
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try (SshConnector c = new SshConnector()) {
+                long t1 = System.nanoTime();
+                Map<String, Future<SshHost>> out = ParallelConnect.start(c, pool, List.of(withKey(h1), withKey(h3)));
+                RuntimeException failed = ParallelConnect.failureOf(h3.name(), out.get(h3.name()));
+                long failedMs = (System.nanoTime() - t1) / 1_000_000;
+                HostFailureException e3 = assertInstanceOf(HostFailureException.class, failed);
+                assertEquals(h3.name(), e3.host());
+                assertTrue(e3.getMessage().startsWith(h3.name() + ": cannot connect to root@" + h3.address()
+                        + ":22: connection refused"), e3.getMessage());
+                assertTrue(failedMs < TIMEOUT.toMillis(), "took " + failedMs + " ms");
+                try {
+                    SshHost ok = out.get(h1.name()).get();
+                    assertEquals(h1.name(), ok.name());
+                    assertEquals("ok\n", ok.exec("echo ok").stdout());
+                } finally {
+                    ParallelConnect.closeConnected(out.values());
+                }
+            } finally {
+                pool.shutdownNow();
             }
         } finally {
             tb.startSsh(h3);
