@@ -126,7 +126,7 @@ final class CertsCommand implements Runnable {
             List<io.kubeferry.phase.Phase> phases = localOnly
                     ? List.of(new LoadInventoryPhase(options.inventory), renew)
                     : List.of(new LoadInventoryPhase(options.inventory), renew, new PushPkiPhase(renew::changedFiles));
-            new HostRun("certs-renew", options, Connectors.ssh(options.concurrency)).run(phases, System.out, System.err);
+            new HostRun("certs-renew", options, Connectors.ssh()).run(phases, System.out, System.err);
             return 0;
         }
     }

@@ -19,7 +19,7 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        new HostRun("check", options, Connectors.ssh(options.concurrency)).run(List.of(new LoadInventoryPhase(options.inventory),
+        new HostRun("check", options, Connectors.ssh()).run(List.of(new LoadInventoryPhase(options.inventory),
                 new ConnectPhase(), new GatherFactsPhase(), new ReportFactsPhase()), System.out, System.err);
         return 0;
     }

@@ -15,7 +15,7 @@ final class Connectors {
     private Connectors() {
     }
 
-    static Function<Console, HostConnector> ssh(int concurrency) {
+    static Function<Console, HostConnector> ssh() {
         return console -> {
             // hosts behind the same bastion share one connection to it
             SshConnector ssh = new SshConnector(SshOptions.defaults().withListener(new TransferProgress(console)));

@@ -26,7 +26,7 @@ final class PhaseCommand implements Callable<Integer> {
             throw new BadInputException("phase " + name, "no such phase; choose one of " + String.join(", ", named.keySet()));
         }
         List<Phase> phases = List.of(new LoadInventoryPhase(options.inventory), named.get(name).get());
-        new HostRun("phase-" + name, options, Connectors.ssh(options.concurrency)).run(phases, System.out, System.err);
+        new HostRun("phase-" + name, options, Connectors.ssh()).run(phases, System.out, System.err);
         return 0;
     }
 }
