@@ -2,9 +2,7 @@ package io.kubeferry.cli;
 
 import io.kubeferry.errors.Problem;
 import io.kubeferry.inventory.Inventory;
-import io.kubeferry.phase.builtin.LoadInventoryPhase;
-import io.kubeferry.phase.builtin.PushPkiPhase;
-import io.kubeferry.phase.builtin.RenewCertificatesPhase;
+import io.kubeferry.action.Actions;
 import io.kubeferry.pki.CertStatus;
 import io.kubeferry.pki.PkiReport;
 import io.kubeferry.pki.PkiService;
@@ -26,7 +24,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "certs", mixinStandardHelpOptions = true,
         description = "The cluster's certificates and kubeconfigs, kept in .kubeferry/<cluster>/pki next to the inventory.",
-        subcommands = {CertsCommand.Generate.class, CertsCommand.CheckExpiration.class, CertsCommand.Renew.class})
+        subcommands = {CertsCommand.Generate.class, CertsCommand.CheckExpiration.class, CertsCommand.Renew.class,
+                CertsCommand.Push.class})
 final class CertsCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -122,11 +121,22 @@ final class CertsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            RenewCertificatesPhase renew = new RenewCertificatesPhase(name);
-            List<io.kubeferry.phase.Phase> phases = localOnly
-                    ? List.of(new LoadInventoryPhase(options.inventory), renew)
-                    : List.of(new LoadInventoryPhase(options.inventory), renew, new PushPkiPhase(renew::changedFiles));
-            new HostRun("certs-renew", options, Connectors.ssh()).run(phases, System.out, System.err);
+            options.runner().run(Actions.certsRenew(name, localOnly));
+            return 0;
+        }
+    }
+
+    @Command(name = "push", mixinStandardHelpOptions = true,
+            description = "Push every host's certificates and kubeconfigs as the state directory has them (unchanged"
+                    + " files are skipped) and restart what reads a changed one: brings a host that was down during"
+                    + " a renewal back in line.")
+    static final class Push implements Callable<Integer> {
+        @Mixin
+        RunOptionsMixin options;
+
+        @Override
+        public Integer call() {
+            options.runner().run(Actions.certsPush());
             return 0;
         }
     }

@@ -1,26 +1,21 @@
 package io.kubeferry.cli;
 
-import io.kubeferry.phase.builtin.ConnectPhase;
-import io.kubeferry.phase.builtin.GatherFactsPhase;
-import io.kubeferry.phase.builtin.LoadInventoryPhase;
-import io.kubeferry.phase.builtin.ReportFactsPhase;
+import io.kubeferry.action.Actions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Validate the inventory, connect to every host and print its facts and preflight findings."
-                + " Changes nothing.")
+                + " Changes nothing. Hosts that cannot be reached are reported; the others are still checked.")
 final class CheckCommand implements Callable<Integer> {
     @Mixin
     RunOptionsMixin options;
 
     @Override
     public Integer call() {
-        new HostRun("check", options, Connectors.ssh()).run(List.of(new LoadInventoryPhase(options.inventory),
-                new ConnectPhase(), new GatherFactsPhase(), new ReportFactsPhase()), System.out, System.err);
+        options.runner().run(Actions.check());
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 package io.kubeferry.cli;
 
+import io.kubeferry.action.ActionRunner;
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.errors.ExitCode;
 import io.kubeferry.errors.KubeferryException;
@@ -25,6 +26,7 @@ public final class Main {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new InstallerCommand());
+        cli.getSubcommands().get("phase").getCommandSpec().usageMessage().description(PhaseCommand.description());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd.getErr()));
         cli.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
@@ -38,8 +40,8 @@ public final class Main {
     /** The one place that turns an exception into a message and an exit code. */
     static int report(Exception thrown, PrintWriter err) {
         // a run's failure is printed with its redacted message; its original keeps the typed details
-        Exception e = thrown instanceof HostRun.LoggedFailure lf && lf.original() instanceof BadInputException
-                ? lf.original() : thrown;
+        Exception e = thrown instanceof ActionRunner.RunFailedException rf && rf.original() instanceof BadInputException
+                ? rf.original() : thrown;
         if (e instanceof BadInputException bad) {
             long errors = bad.problems().stream().filter(p -> p.severity() == Problem.Severity.ERROR).count();
             err.println("error: " + errors + (errors == 1 ? " problem" : " problems") + " in the input; nothing was changed on any host:");
@@ -55,15 +57,10 @@ public final class Main {
                 err.println("    at " + trace[i]);
             }
         }
-        if (thrown instanceof HasLog withLog && withLog.logFile() != null) {
-            err.println("log: " + withLog.logFile());
+        if (thrown instanceof ActionRunner.RunFailedException rf && rf.logFile() != null) {
+            err.println("log: " + rf.logFile());
         }
         err.flush();
         return e instanceof KubeferryException k ? k.exitCode().code() : ExitCode.INTERNAL.code();
-    }
-
-    /** Exceptions that carry the path of the run's log. */
-    interface HasLog {
-        java.nio.file.Path logFile();
     }
 }

@@ -1,32 +1,41 @@
 package io.kubeferry.cli;
 
+import io.kubeferry.action.Actions;
 import io.kubeferry.errors.BadInputException;
-import io.kubeferry.phase.Phase;
-import io.kubeferry.phase.builtin.LoadInventoryPhase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "phase", mixinStandardHelpOptions = true,
-        description = "Run one phase by name (after loading the inventory). Phases: connect, gather-facts, check-hosts.")
+/** Runs one phase of an action by name; the list in its help comes from the actions themselves. */
+@Command(name = "phase", mixinStandardHelpOptions = true)
 final class PhaseCommand implements Callable<Integer> {
     @Mixin
     RunOptionsMixin options;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "The phase to run.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "The phase to run (see the list above).")
     String name;
+
+    /** The command's description: every phase of every action, with its title. */
+    static String[] description() {
+        List<String> lines = new ArrayList<>();
+        lines.add("Run one phase of an action by name, after the read-only phases before it in that action"
+                + " (connect, gather facts), so it has what it reads. Phases:");
+        for (Map.Entry<String, String> p : Actions.phaseTitles().entrySet()) {
+            lines.add(String.format("  %-14s %s", p.getKey(), p.getValue()));
+        }
+        return lines.toArray(String[]::new);
+    }
 
     @Override
     public Integer call() {
-        var named = Phases.named();
-        if (!named.containsKey(name)) {
-            throw new BadInputException("phase " + name, "no such phase; choose one of " + String.join(", ", named.keySet()));
-        }
-        List<Phase> phases = List.of(new LoadInventoryPhase(options.inventory), named.get(name).get());
-        new HostRun("phase-" + name, options, Connectors.ssh()).run(phases, System.out, System.err);
+        var action = Actions.phase(name).orElseThrow(() -> new BadInputException("phase " + name,
+                "no such phase; choose one of " + String.join(", ", Actions.phaseTitles().keySet())));
+        options.runner().run(action);
         return 0;
     }
 }

@@ -1,5 +1,7 @@
 package io.kubeferry.cli;
 
+import io.kubeferry.action.ActionRunner;
+import io.kubeferry.action.Connectors;
 import io.kubeferry.phase.RunOptions;
 import picocli.CommandLine.Option;
 
@@ -20,6 +22,11 @@ public final class RunOptionsMixin {
 
     @Option(names = {"-v", "--verbose"}, description = "Print details (always written to the log).")
     boolean verbose;
+
+    /** Runs actions on the hosts of this inventory, over SSH, printing to the console. */
+    ActionRunner runner() {
+        return new ActionRunner(inventory, toRunOptions(), Connectors.ssh(), System.out, System.err);
+    }
 
     RunOptions toRunOptions() {
         if (concurrency < 1) {

@@ -58,8 +58,27 @@ class MainTest {
         assertTrue(r[1].contains(inv + ":3:27 (cluster.networking.podSubnet): podSubnet 10.0.0.0/8 overlaps serviceSubnet"), r[1]);
         assertTrue(r[1].contains(inv + ":6:61 (hosts[0].colour): unknown key 'colour'"), r[1]);
         assertTrue(r[1].contains("nothing was changed on any host"));
-        assertTrue(r[1].contains("log: "), "the log path is printed on failure");
+        assertFalse(r[1].contains("log: "), "bad input is refused before the run's log is made");
+        assertFalse(Files.exists(dir.resolve(".kubeferry")), "nothing is written before the input is accepted");
         assertFalse(r[1].contains("topsecret-pw"));
+    }
+
+    @Test
+    void anInventoryInAMissingDirectoryCreatesNothing() {
+        Path missing = dir.resolve("nonexistent/inv.yaml");
+        String[] r = run("check", "-i", missing.toString());
+        assertEquals("2", r[0], r[1]);
+        assertFalse(Files.exists(dir.resolve("nonexistent")), "no .kubeferry/logs made next to a missing inventory");
+    }
+
+    @Test
+    void phaseHelpListsThePhasesOfEveryAction() {
+        String[] r = run("phase", "--help");
+        assertEquals("0", r[0]);
+        for (String phase : io.kubeferry.action.Actions.phaseTitles().keySet()) {
+            assertTrue(r[1].contains("  " + phase + " "), phase + " missing from:\n" + r[1]);
+        }
+        assertTrue(r[1].contains("push-certs") && r[1].contains("check-hosts") && r[1].contains("renew-certs"), r[1]);
     }
 
     @Test

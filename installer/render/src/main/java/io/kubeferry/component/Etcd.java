@@ -12,6 +12,12 @@ import java.util.List;
 /** Stacked etcd: a static pod on every etcd member, all members started together with the full initial cluster. */
 public final class Etcd extends StaticPodComponent {
     @Override
+    protected java.util.Set<String> pkiFilesRead() {
+        return pki("etcd/ca.crt", "etcd/ca.key", "etcd/server.crt", "etcd/server.key", "etcd/peer.crt", "etcd/peer.key",
+                "etcd/healthcheck-client.crt", "etcd/healthcheck-client.key");
+    }
+
+    @Override
     public String name() {
         return "etcd";
     }

@@ -8,6 +8,11 @@ import java.util.List;
 /** The scheduler static pod on every control-plane node. */
 public final class KubeScheduler extends StaticPodComponent {
     @Override
+    protected java.util.Set<String> pkiFilesRead() {
+        return pki("/etc/kubernetes/scheduler.conf");
+    }
+
+    @Override
     public String name() {
         return "kube-scheduler";
     }

@@ -108,6 +108,21 @@ public final class Kubelet extends PerHostComponent {
     }
 
     @Override
+    public boolean readsPkiFile(Host host, String hostPath) {
+        return hostPath.equals(PKI_DIR + "/ca.crt") || hostPath.equals("/etc/kubernetes/kubelet.conf");
+    }
+
+    @Override
+    public java.util.Optional<String> restartCommand(Host host) {
+        return java.util.Optional.of(Systemd.restartIfActive("kubelet"));
+    }
+
+    @Override
+    public java.util.Optional<String> waitRunningCommand(Host host, int seconds) {
+        return java.util.Optional.of(Systemd.waitActive("kubelet", seconds));
+    }
+
+    @Override
     public List<String> stopCommands(Host host) {
         return Systemd.stop("kubelet");
     }

@@ -17,7 +17,7 @@ public class PhaseFailedException extends KubeferryException {
                 .map(e -> System.lineSeparator() + "  " + e.getKey() + ": " + PhaseRunner.reason(e.getValue()))
                 .collect(Collectors.joining()));
         this.phase = phase;
-        this.failures = Map.copyOf(failures);
+        this.failures = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(failures)); // keeps host order
     }
 
     public String phase() {

@@ -1,4 +1,4 @@
-package io.kubeferry.cli;
+package io.kubeferry.action;
 
 import io.kubeferry.console.Console;
 import io.kubeferry.console.TransferProgress;
@@ -11,11 +11,11 @@ import io.kubeferry.ssh.SshOptions;
 import java.util.function.Function;
 
 /** Builds the production connector: one SSH connection per host, uploads reported on the console. */
-final class Connectors {
+public final class Connectors {
     private Connectors() {
     }
 
-    static Function<Console, HostConnector> ssh() {
+    public static Function<Console, HostConnector> ssh() {
         return console -> {
             // hosts behind the same bastion share one connection to it
             SshConnector ssh = new SshConnector(SshOptions.defaults().withListener(new TransferProgress(console)));

@@ -5,7 +5,7 @@ import io.kubeferry.errors.UnexpectedStateException;
 import io.kubeferry.facts.HostFacts;
 import io.kubeferry.facts.Preflight;
 import io.kubeferry.inventory.Host;
-import io.kubeferry.phase.Phase;
+import io.kubeferry.phase.ReadOnlyPhase;
 import io.kubeferry.phase.RunContext;
 
 import java.util.ArrayList;
@@ -13,17 +13,17 @@ import java.util.List;
 import java.util.Locale;
 
 /** Prints every host's facts as a table and the preflight findings; fails on findings that block an install. */
-public final class ReportFactsPhase implements Phase {
+public final class ReportFactsPhase implements ReadOnlyPhase {
     private final Preflight preflight = new Preflight();
+
+    @Override
+    public String name() {
+        return "check-hosts";
+    }
 
     @Override
     public String title() {
         return "Check hosts";
-    }
-
-    @Override
-    public boolean readOnly() {
-        return true;
     }
 
     @Override
@@ -35,7 +35,7 @@ public final class ReportFactsPhase implements Phase {
         for (Host h : ctx.inventory().hosts()) {
             HostFacts f = ctx.facts(h.name()).orElse(null);
             if (f == null) {
-                c.info(String.format(Locale.ROOT, "    %-16s %-15s (no facts)", h.name(), h.address()));
+                c.info(String.format(Locale.ROOT, "    %-16s %-15s (no facts: the host failed earlier)", h.name(), h.address()));
                 continue;
             }
             c.info(String.format(Locale.ROOT, "    %-16s %-15s %-22s %-6s %-20s %-6s %-6s %-10s %-9s %-8s %d/%dG",

@@ -56,7 +56,7 @@ public final class Console implements AutoCloseable {
 
     /** Values that must never be printed: passwords, passphrases. */
     public synchronized void addSecret(Secret secret) {
-        if (secret != null && secret.reveal().length() >= 3) {
+        if (secret != null && !secret.reveal().isEmpty()) { // every secret, however short
             secrets.add(secret.reveal());
             secrets.sort(Comparator.comparingInt(String::length).reversed());
         }

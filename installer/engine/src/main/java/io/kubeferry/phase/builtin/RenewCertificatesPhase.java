@@ -1,23 +1,28 @@
 package io.kubeferry.phase.builtin;
 
-import io.kubeferry.inventory.Host;
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.inventory.Inventory;
 import io.kubeferry.phase.DryRunPlan;
 import io.kubeferry.phase.Phase;
 import io.kubeferry.phase.RunContext;
-import io.kubeferry.pki.PkiFile;
 import io.kubeferry.pki.PkiReport;
 import io.kubeferry.pki.PkiService;
 
 import java.util.List;
-import java.util.Map;
 
-/** Re-signs certificates in the local state directory (no host touched); remembers what changed per host. */
+/** Re-signs certificates in the local state directory (no host touched); the push phase then moves them. */
 public final class RenewCertificatesPhase implements Phase {
+    private final PkiService pki;
     private final String name;
-    private volatile Map<Host, List<PkiFile>> changed = Map.of();
 
-    public RenewCertificatesPhase(String name) {
+    public RenewCertificatesPhase(PkiService pki, String name) {
+        this.pki = pki;
         this.name = name;
+    }
+
+    @Override
+    public String name() {
+        return "renew-certs";
     }
 
     @Override
@@ -26,22 +31,23 @@ public final class RenewCertificatesPhase implements Phase {
     }
 
     @Override
+    public void validate(Inventory inventory) {
+        if (!PkiService.ALL.equals(name) && !PkiService.renewableNames(inventory).contains(name)) {
+            throw new BadInputException("certs renew " + name, "no certificate named '" + name + "'; use one of: all, "
+                    + String.join(", ", PkiService.renewableNames(inventory)));
+        }
+    }
+
+    @Override
     public void run(RunContext ctx) {
-        PkiService pki = new PkiService();
         PkiReport report = pki.renew(ctx.inventory(), name);
         report.with(PkiReport.Action.RENEWED).forEach(e -> ctx.console().info("    renewed  " + e.name()
                 + (e.host() == null ? "" : " (" + e.host() + ")")));
-        changed = pki.changedFilesByHost(ctx.inventory(), report);
     }
 
     @Override
     public void dryRun(RunContext ctx) {
         List<String> names = PkiService.ALL.equals(name) ? PkiService.renewableNames(ctx.inventory()) : List.of(name);
         names.forEach(n -> ctx.plan().change(DryRunPlan.CLUSTER, title(), "re-sign " + n + " with its CA"));
-    }
-
-    /** Per host, the files this run re-signed (empty before {@link #run}). */
-    public Map<Host, List<PkiFile>> changedFiles() {
-        return changed;
     }
 }

@@ -23,6 +23,7 @@ public final class RunContext implements AutoCloseable {
     private final DryRunPlan plan = new DryRunPlan();
     private final Map<String, HostFacts> facts = new ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.FutureTask<RemoteHost>> connections = new ConcurrentHashMap<>();
+    private final java.util.Set<String> failedHosts = ConcurrentHashMap.newKeySet();
     private volatile Inventory inventory;
 
     public RunContext(RunOptions options, Console console, PhaseRunner runner, HostConnector connector) {
@@ -102,6 +103,15 @@ public final class RunContext implements AutoCloseable {
 
     public boolean isConnected(Host host) {
         return connections.containsKey(host.name());
+    }
+
+    /** A host that failed in a run that keeps going: later phases leave it out. */
+    void markFailed(String host) {
+        failedHosts.add(host);
+    }
+
+    public boolean hasFailed(Host host) {
+        return failedHosts.contains(host.name());
     }
 
     public void putFacts(String host, HostFacts f) {

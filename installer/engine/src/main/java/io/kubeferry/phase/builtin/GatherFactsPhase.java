@@ -7,17 +7,17 @@ import io.kubeferry.phase.HostPhase;
 import io.kubeferry.phase.RunContext;
 
 /** Reads OS, arch, kernel, cgroups, swap, SELinux, disk, clock and ports from every host. */
-public final class GatherFactsPhase extends HostPhase {
+public final class GatherFactsPhase extends HostPhase.ReadOnly {
     private final FactsGatherer gatherer = new FactsGatherer();
+
+    @Override
+    public String name() {
+        return "gather-facts";
+    }
 
     @Override
     public String title() {
         return "Gather facts";
-    }
-
-    @Override
-    public boolean readOnly() {
-        return true;
     }
 
     @Override

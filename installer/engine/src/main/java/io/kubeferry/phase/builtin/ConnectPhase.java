@@ -6,15 +6,17 @@ import io.kubeferry.phase.HostPhase;
 import io.kubeferry.phase.RunContext;
 
 /** Opens one SSH connection per host (reused by every later phase) and checks that root works. */
-public final class ConnectPhase extends HostPhase {
+public final class ConnectPhase extends HostPhase.ReadOnly {
+    public static final String NAME = "connect";
+
     @Override
-    public String title() {
-        return "Connect to hosts";
+    public String name() {
+        return NAME;
     }
 
     @Override
-    public boolean readOnly() {
-        return true;
+    public String title() {
+        return "Connect to hosts";
     }
 
     @Override

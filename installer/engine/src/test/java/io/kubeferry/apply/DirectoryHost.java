@@ -1,4 +1,4 @@
-package io.kubeferry.component;
+package io.kubeferry.apply;
 
 import io.kubeferry.host.ExecResult;
 import io.kubeferry.host.RemoteHost;

@@ -5,9 +5,7 @@ import io.kubeferry.errors.KubeferryException;
 import io.kubeferry.inventory.Host;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,61 +16,75 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Runs phases in order, hosts in parallel within a phase. Reports each phase and host with its duration,
- * names the phase and host of any failure, and after a failure calls {@link Phase#cleanUp} on the phases
- * that ran, newest first.
+ * Runs phases in order, hosts in parallel within a phase. Reports each phase and host with its duration and
+ * names the phase and host of any failure. By default the first phase that fails on any host stops the run;
+ * a run that keeps going (e.g. {@code check}: show every healthy host's facts even when some hosts are down)
+ * leaves the failed hosts out of later phases and fails at the end, naming all of them.
  */
 public final class PhaseRunner {
     /** One line of the final summary. */
     public record HostOutcome(String phase, String status, Duration took, String detail) {
     }
 
-    private final Map<String, HostOutcome> lastOutcome = new TreeMap<>();
+    private final Map<String, HostOutcome> lastOutcome = new TreeMap<>(HostOrder.NATURAL);
+    private final Map<String, Throwable> keptGoingPast = new TreeMap<>(HostOrder.NATURAL);
+    private final List<String> failedPhases = new ArrayList<>();
+    private final Map<String, Duration> phaseTimes = new LinkedHashMap<>();
+    private volatile boolean keepGoing;
 
+    /** Runs the phases in order; the first phase that fails stops the run. */
     public void run(RunContext ctx, List<Phase> phases) {
+        run(ctx, phases, false);
+    }
+
+    /**
+     * @param keepGoing when a host fails, leave it out of later phases and go on with the others; fail at the
+     *                  end naming every failed host
+     */
+    public void run(RunContext ctx, List<Phase> phases, boolean keepGoing) {
+        this.keepGoing = keepGoing;
         Console console = ctx.console();
-        Deque<Phase> done = new ArrayDeque<>();
         boolean dry = ctx.options().dryRun();
         for (Phase phase : phases) {
             long start = System.nanoTime();
             console.phaseStarted(phase.title() + (dry && !phase.readOnly() ? " (dry run)" : ""));
             try {
-                phase.prepare(ctx);
                 if (!phase.shouldRun(ctx)) {
                     console.phaseFinished(phase.title(), "skipped", since(start));
                     continue;
                 }
-                done.push(phase);
-                if (dry && !phase.readOnly()) {
+                if (dry) {
                     phase.dryRun(ctx);
                 } else {
                     phase.run(ctx);
                 }
-                console.phaseFinished(phase.title(), "ok", since(start));
+                boolean hostsFailed;
+                synchronized (keptGoingPast) {
+                    hostsFailed = failedPhases.contains(phase.title());
+                }
+                console.phaseFinished(phase.title(), hostsFailed ? "FAILED on some hosts" : "ok", since(start));
             } catch (RuntimeException e) {
                 console.phaseFinished(phase.title(), "FAILED", since(start));
-                if (!dry) {
-                    cleanUp(ctx, done);
-                }
                 throw e;
+            } finally {
+                phaseTimes.put(phase.title(), since(start));
+            }
+        }
+        synchronized (keptGoingPast) {
+            if (!keptGoingPast.isEmpty()) {
+                throw new PhaseFailedException(String.join(", ", failedPhases), keptGoingPast);
             }
         }
     }
 
-    private void cleanUp(RunContext ctx, Deque<Phase> done) {
-        while (!done.isEmpty()) {
-            Phase p = done.pop();
-            try {
-                p.cleanUp(ctx);
-            } catch (RuntimeException e) {
-                ctx.console().warn("clean-up of '" + p.title() + "' failed: " + reason(e));
-            }
-        }
+    /** How long each phase took, in the order they ran (for the summary). */
+    public Map<String, Duration> phaseTimes() {
+        return new LinkedHashMap<>(phaseTimes);
     }
 
     /** Runs a host phase on each of its hosts, {@code concurrency} at a time; fails naming every failed host. */
     void forEachHost(RunContext ctx, HostPhase phase, boolean dryRun) {
-        List<Host> hosts = phase.hosts(ctx);
+        List<Host> hosts = phase.hosts(ctx).stream().filter(h -> !ctx.hasFailed(h)).toList();
         if (hosts.isEmpty()) {
             return;
         }
@@ -102,7 +114,7 @@ public final class PhaseRunner {
                     return null;
                 }));
             }
-            Map<String, Throwable> failures = new TreeMap<>();
+            Map<String, Throwable> failures = new TreeMap<>(HostOrder.NATURAL);
             for (var f : futures.entrySet()) {
                 try {
                     f.getValue().get();
@@ -113,7 +125,13 @@ public final class PhaseRunner {
                     failures.put(f.getKey(), e);
                 }
             }
-            if (!failures.isEmpty()) {
+            if (!failures.isEmpty() && keepGoing) {
+                failures.keySet().forEach(ctx::markFailed);
+                synchronized (keptGoingPast) {
+                    keptGoingPast.putAll(failures);
+                    failedPhases.add(phase.title());
+                }
+            } else if (!failures.isEmpty()) {
                 throw new PhaseFailedException(phase.title(), failures);
             }
         } finally {
@@ -131,7 +149,9 @@ public final class PhaseRunner {
     /** The last thing that happened on each host: the per-host summary printed at the end of a run. */
     public Map<String, HostOutcome> summary() {
         synchronized (lastOutcome) {
-            return new TreeMap<>(lastOutcome);
+            Map<String, HostOutcome> copy = new TreeMap<>(HostOrder.NATURAL);
+            copy.putAll(lastOutcome);
+            return copy;
         }
     }
 
@@ -146,12 +166,5 @@ public final class PhaseRunner {
 
     private static Duration since(long startNanos) {
         return Duration.ofNanos(System.nanoTime() - startNanos);
-    }
-
-    /** Phases by title, for `installer phase <name>`. */
-    public static List<String> titles(List<Phase> phases) {
-        List<String> out = new ArrayList<>();
-        phases.forEach(p -> out.add(p.title()));
-        return out;
     }
 }

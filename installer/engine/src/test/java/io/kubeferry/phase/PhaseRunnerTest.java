@@ -59,6 +59,11 @@ class PhaseRunnerTest {
         }
 
         @Override
+        public String name() {
+            return "local-work";
+        }
+
+        @Override
         public String title() {
             return "local work";
         }
@@ -138,16 +143,46 @@ class PhaseRunnerTest {
     }
 
     @Test
-    void cleanUpRunsNewestFirstAfterAFailure() throws Exception {
+    void theFirstFailureStopsTheRun() throws Exception {
         RunContext ctx = context(false, 2);
         ctx.setInventory(inventory(1));
         List<String> events = new ArrayList<>();
         Phase first = recording("first", events, false);
-        Phase second = recording("second", events, false);
-        Phase third = recording("third", events, true);
+        Phase second = recording("second", events, true);
         Phase never = recording("never", events, false);
-        assertThrows(HostFailureException.class, () -> ctx.runner().run(ctx, List.of(first, second, third, never)));
-        assertEquals(List.of("run first", "run second", "run third", "clean third", "clean second", "clean first"), events);
+        assertThrows(HostFailureException.class, () -> ctx.runner().run(ctx, List.of(first, second, never)));
+        assertEquals(List.of("run first", "run second"), events);
+    }
+
+    @Test
+    void aRunThatKeepsGoingLeavesFailedHostsOutOfLaterPhasesAndFailsAtTheEnd() throws Exception {
+        RunContext ctx = context(false, 4);
+        ctx.setInventory(inventory(11));
+        LocalPhase connect = new LocalPhase(Set.of("w2", "w10"));
+        LocalPhase facts = new LocalPhase(Set.of());
+        List<String> reported = new ArrayList<>();
+        Phase report = new ReadOnlyPhase() {
+            public String name() { return "report"; }
+            public String title() { return "report"; }
+            public void run(RunContext c) { reported.add("report ran"); }
+        };
+        PhaseFailedException e = assertThrows(PhaseFailedException.class,
+                () -> ctx.runner().run(ctx, List.of(connect, facts, report), true));
+        assertEquals(12, connect.ran.size());
+        assertEquals(10, facts.ran.size(), "the two failed hosts are left out of the next phase");
+        assertFalse(facts.ran.contains("w2") || facts.ran.contains("w10"));
+        assertEquals(List.of("report ran"), reported, "phases after a host failure still run for the others");
+        assertEquals(List.of("w2", "w10"), List.copyOf(e.failures().keySet()), "hosts in natural order");
+        assertEquals(ExitCode.HOST_FAILURE, e.exitCode());
+        assertEquals(List.of("cp1", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9", "w10", "w11"),
+                List.copyOf(ctx.runner().summary().keySet()), "kf-h2 before kf-h10");
+    }
+
+    @Test
+    void hostNamesSortNaturally() {
+        List<String> names = new ArrayList<>(List.of("kf-h10", "kf-h2", "kf-h1", "node010", "node9", "a"));
+        names.sort(HostOrder.NATURAL);
+        assertEquals(List.of("a", "kf-h1", "kf-h2", "kf-h10", "node9", "node010"), names);
     }
 
     @Test
@@ -168,9 +203,11 @@ class PhaseRunnerTest {
         ctx.setInventory(inventory(1));
         List<String> events = new ArrayList<>();
         Phase skipped = new Phase() {
+            public String name() { return "already-done"; }
             public String title() { return "already done"; }
             public boolean shouldRun(RunContext c) { return false; }
             public void run(RunContext c) { events.add("ran"); }
+            public void dryRun(RunContext c) { events.add("dry run"); }
         };
         ctx.runner().run(ctx, List.of(skipped));
         assertTrue(events.isEmpty());
@@ -191,14 +228,30 @@ class PhaseRunnerTest {
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(log)));
     }
 
+    @Test
+    void evenATwoCharacterSecretIsRedacted() throws Exception {
+        Path f = dir.resolve("short.yaml");
+        Files.writeString(f, """
+                cluster: {kubernetesVersion: 1.34.1}
+                ssh: {password: "Q%"}
+                hosts:
+                  - {name: cp1, address: 192.0.2.1, roles: [control-plane]}
+                """);
+        RunContext ctx = context(false, 1);
+        ctx.setInventory(InventoryLoader.load(f));
+        ctx.console().info("sudo said: Q% is wrong");
+        assertFalse(out.toString().contains("Q%"), out.toString());
+    }
+
     private static Phase recording(String name, List<String> events, boolean fail) {
         return new Phase() {
+            public String name() { return name; }
             public String title() { return name; }
             public void run(RunContext ctx) {
                 events.add("run " + name);
                 if (fail) throw new HostFailureException("cp1", "boom");
             }
-            public void cleanUp(RunContext ctx) { events.add("clean " + name); }
+            public void dryRun(RunContext ctx) { events.add("dry run " + name); }
         };
     }
 }

@@ -1,0 +1,42 @@
+package io.kubeferry.action;
+
+import io.kubeferry.phase.Phase;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A named, ordered list of phases (k0sctl's actions): what one command does to the cluster. Commands build an
+ * action and hand it to the {@link ActionRunner}; {@code installer phase NAME} runs one phase of an action.
+ *
+ * @param keepGoing when a host fails, leave it out of the later phases and go on with the others (a report
+ *                  such as {@code check}); otherwise the first failure stops the run
+ */
+public record Action(String name, String description, List<Phase> phases, boolean keepGoing) {
+    public Action {
+        phases = List.copyOf(phases);
+    }
+
+    public List<String> phaseNames() {
+        return phases.stream().map(Phase::name).toList();
+    }
+
+    /**
+     * The action cut down to one phase, preceded by the read-only phases before it (connect, gather facts),
+     * so that the phase has what it reads; empty when the action has no phase of that name.
+     */
+    public Optional<Action> only(String phaseName) {
+        List<Phase> out = new ArrayList<>();
+        for (Phase p : phases) {
+            if (p.name().equals(phaseName)) {
+                out.add(p);
+                return Optional.of(new Action("phase-" + phaseName, p.title(), out, false));
+            }
+            if (p.readOnly()) {
+                out.add(p);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,99 @@
+package io.kubeferry.phase.builtin;
+
+import io.kubeferry.component.Component;
+import io.kubeferry.component.Components;
+import io.kubeferry.errors.HostFailureException;
+import io.kubeferry.host.RemoteHost;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.phase.HostPhase;
+import io.kubeferry.phase.RunContext;
+import io.kubeferry.pki.PkiFile;
+import io.kubeferry.pki.PkiService;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Puts every host's PKI files as the state directory has them and restarts the components that read a changed
+ * one (each component says which files it reads and how it restarts). Unchanged files are not sent (the upload
+ * compares sha256 first), so after a renewal only the re-signed files move, and a host that was down during a
+ * renewal is brought back in line by pushing again. One host at a time, waiting until what was restarted runs
+ * again, so etcd keeps its quorum and the API stays up.
+ */
+public final class PushPkiPhase extends HostPhase {
+    /** How long a restarted component may take to run again before the push stops. */
+    static final int RESTART_WAIT_SECONDS = 180;
+
+    private final PkiService pki;
+    private final List<Component> components = Components.standard();
+
+    public PushPkiPhase(PkiService pki) {
+        this.pki = pki;
+    }
+
+    @Override
+    public String name() {
+        return "push-certs";
+    }
+
+    @Override
+    public String title() {
+        return "Push certificates and restart their users";
+    }
+
+    @Override
+    public int maxConcurrency() {
+        return 1;
+    }
+
+    @Override
+    public void runOn(RunContext ctx, Host host, RemoteHost remote) {
+        Set<Component> restart = new LinkedHashSet<>();
+        for (PkiFile f : pki.filesFor(ctx.inventory(), host)) {
+            if (!remote.put(f.content(), f.hostPath(), f.mode()).skipped()) {
+                ctx.console().detail("    " + host.name() + ": wrote " + f.hostPath());
+                restart.addAll(readers(ctx, host, f.hostPath()));
+            }
+        }
+        for (Component c : restart) {
+            String cmd = c.restartCommand(host).orElseThrow();
+            if (!remote.execChecked(cmd).stdout().contains("restarted")) {
+                ctx.console().detail("    " + host.name() + ": " + c.name() + " is not running here: nothing to restart");
+                continue;
+            }
+            String wait = c.waitRunningCommand(host, RESTART_WAIT_SECONDS).orElseThrow();
+            if (remote.exec(wait, Duration.ofSeconds(RESTART_WAIT_SECONDS + 10)).exitCode() != 0) {
+                throw new HostFailureException(host.name(), c.name() + " did not run again within "
+                        + RESTART_WAIT_SECONDS + " s after the restart for new certificates; look at its logs"
+                        + " (crictl logs / journalctl -u kubelet), then run the renewal again");
+            }
+            ctx.console().detail("    " + host.name() + ": restarted " + c.name());
+        }
+    }
+
+    @Override
+    public void dryRunOn(RunContext ctx, Host host, RemoteHost remote) {
+        Set<Component> restart = new LinkedHashSet<>();
+        for (PkiFile f : pki.filesFor(ctx.inventory(), host)) {
+            String want = io.kubeferry.component.ContentHash.sha256Hex(f.content());
+            String have = remote.exec("sha256sum " + io.kubeferry.host.Shell.quote(f.hostPath()) + " 2>/dev/null").stdout();
+            if (have.startsWith(want + " ")) {
+                continue;
+            }
+            ctx.plan().change(host.name(), title(), "write " + f.hostPath() + " (mode " + String.format("%04o", f.mode())
+                    + ", sha256 " + want.substring(0, 12) + ")");
+            restart.addAll(readers(ctx, host, f.hostPath()));
+        }
+        restart.forEach(c -> ctx.plan().change(host.name(), title(), "restart " + c.name() + " (if it runs)"));
+    }
+
+    /** The components placed on this host that read the file and can be restarted. */
+    List<Component> readers(RunContext ctx, Host host, String hostPath) {
+        return components.stream()
+                .filter(c -> c.enabled(ctx.inventory()) && c.hosts(ctx.inventory()).contains(host))
+                .filter(c -> c.readsPkiFile(host, hostPath) && c.restartCommand(host).isPresent())
+                .toList();
+    }
+}
