@@ -3,6 +3,7 @@ package io.kubeferry.cli;
 import io.kubeferry.errors.Problem;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.action.Actions;
+import io.kubeferry.plan.ClusterPlanner;
 import io.kubeferry.pki.CertStatus;
 import io.kubeferry.pki.PkiReport;
 import io.kubeferry.pki.PkiService;
@@ -19,6 +20,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -48,7 +50,7 @@ final class CertsCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             Inventory inv = inventory.load(spec.commandLine().getErr());
-            PkiReport report = new PkiService().generate(inv);
+            PkiReport report = ClusterPlanner.forThisInstaller(new PkiService(), Optional.empty()).certificates(inv);
             printReport(out, spec.commandLine().getErr(), inv, report);
             return 0;
         }

@@ -5,12 +5,12 @@ import io.kubeferry.bundle.BundleVerifier;
 import io.kubeferry.bundle.VerificationReport;
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.errors.UnexpectedStateException;
+import io.kubeferry.plan.InstallerBundle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -28,7 +28,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path target = bundle != null ? bundle : defaultBundle();
+        Path target = bundle != null ? bundle : InstallerBundle.defaultDirectory();
         if (!Files.exists(target)) {
             throw new BadInputException(target.toString(), "no such bundle directory or archive");
         }
@@ -44,21 +44,5 @@ final class VerifyCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(report.format());
         spec.commandLine().getOut().flush();
         return 0;
-    }
-
-    /** installer.jar sits at the root of an extracted bundle, next to bundle.yaml. */
-    static Path defaultBundle() {
-        try {
-            Path jar = Path.of(VerifyCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            Path dir = Files.isDirectory(jar) ? jar : jar.getParent();
-            for (Path p = dir; p != null; p = p.getParent()) {
-                if (Files.isRegularFile(p.resolve("bundle.yaml"))) {
-                    return p;
-                }
-            }
-            return dir;
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.kubeferry.facts;
 
 import io.kubeferry.errors.HostFailureException;
 import io.kubeferry.host.ExecResult;
+import io.kubeferry.host.HostFacts;
 import io.kubeferry.host.RemoteHost;
 
 import java.time.Duration;
@@ -29,6 +30,7 @@ public final class FactsGatherer {
             "echo \"containerd=$(containerd --version 2>/dev/null | awk '{print $3}')\"",
             "echo \"ip.forward=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)\"",
             "if [ -d /proc/sys/net/bridge ]; then echo br.netfilter=1; else echo br.netfilter=0; fi",
+            "if grep -qs '^nameserver 127.0.0.53' /etc/resolv.conf && [ -s /run/systemd/resolve/resolv.conf ]; then echo resolved=1; else echo resolved=0; fi",
             "echo \"time.ms=$(date +%s%3N)\"");
 
     public HostFacts gather(RemoteHost host) {
@@ -70,7 +72,8 @@ public final class FactsGatherer {
                 kubernetesArch(kv.getOrDefault("arch", "")), kv.getOrDefault("kernel", ""), cgroup,
                 number(kv.get("swap.kb")), selinux, number(kv.get("disk.varlib.kb")), number(kv.get("mem.kb")),
                 (int) number(kv.get("cpus")), skew, ports, kv.getOrDefault("init", ""),
-                kv.getOrDefault("containerd", ""), "1".equals(kv.get("ip.forward")), "1".equals(kv.get("br.netfilter")));
+                kv.getOrDefault("containerd", ""), "1".equals(kv.get("ip.forward")), "1".equals(kv.get("br.netfilter")),
+                "1".equals(kv.get("resolved")));
     }
 
     /** uname -m to the names Kubernetes release files use. */

@@ -1,5 +1,6 @@
 package io.kubeferry.facts;
 
+import io.kubeferry.host.HostFacts;
 import io.kubeferry.inventory.Host;
 
 import java.util.ArrayList;

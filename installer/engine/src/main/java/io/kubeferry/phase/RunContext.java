@@ -1,7 +1,7 @@
 package io.kubeferry.phase;
 
 import io.kubeferry.console.Console;
-import io.kubeferry.facts.HostFacts;
+import io.kubeferry.host.HostFacts;
 import io.kubeferry.host.RemoteHost;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;

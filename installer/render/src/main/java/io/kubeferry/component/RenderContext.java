@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFacts;
 import io.kubeferry.inventory.ClusterSpec;
 import io.kubeferry.inventory.ControlPlaneEndpoint;
 import io.kubeferry.inventory.Host;
@@ -223,7 +224,7 @@ public final class RenderContext {
         m.put("taints", h.taints().stream().map(Object::toString).toList());
         m.put("localApiServerUrl", h.isControlPlane() ? inventory.localApiServerUrl(h) : "");
         HostFacts facts = hostFacts.getOrDefault(h.name(), HostFacts.unknown());
-        m.put("resolvConf", facts.resolvConf() == null ? "" : facts.resolvConf());
+        m.put("resolvConf", facts.kubeletResolvConf().orElse(""));
         return m;
     }
 

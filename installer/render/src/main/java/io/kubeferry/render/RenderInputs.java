@@ -1,6 +1,6 @@
 package io.kubeferry.render;
 
-import io.kubeferry.component.HostFacts;
+import io.kubeferry.host.HostFacts;
 import io.kubeferry.component.ImageSet;
 
 import java.util.HashMap;

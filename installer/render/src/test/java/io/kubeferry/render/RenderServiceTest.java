@@ -181,7 +181,7 @@ class RenderServiceTest {
     void hostWithSystemdResolvedGetsKubeadmsResolvConf() {
         Inventory inv = Fixtures.ha().build();
         RenderedCluster rc = svc.renderAll(inv, RenderInputs.none()
-                .withHostFacts("w1", io.kubeferry.component.HostFacts.withSystemdResolved()));
+                .withHostFacts("w1", io.kubeferry.host.HostFacts.unknown().withSystemdResolved(true)));
         assertTrue(EndpointTest.text(rc, inv.host("w1").orElseThrow(), "/var/lib/kubelet/kubeadm-flags.env")
                 .contains(" --resolv-conf=/run/systemd/resolve/resolv.conf"));
         assertFalse(EndpointTest.text(rc, inv.host("w2").orElseThrow(), "/var/lib/kubelet/kubeadm-flags.env")

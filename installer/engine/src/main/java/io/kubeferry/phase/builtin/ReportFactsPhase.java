@@ -2,7 +2,7 @@ package io.kubeferry.phase.builtin;
 
 import io.kubeferry.console.Console;
 import io.kubeferry.errors.UnexpectedStateException;
-import io.kubeferry.facts.HostFacts;
+import io.kubeferry.host.HostFacts;
 import io.kubeferry.facts.Preflight;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.phase.ReadOnlyPhase;
