@@ -67,6 +67,12 @@ class CheckCommandIT {
             assertTrue(r[1].contains("phase 'Connect to hosts' failed on 1 host"), r[1]);
             assertTrue(r[1].lines().anyMatch(l -> l.contains(h3.name()) && l.contains("FAILED")), r[1]);
             assertTrue(r[1].lines().anyMatch(l -> l.contains(testbed.host(1).name()) && l.contains("ok")), r[1]);
+            for (int i = 1; i <= 2; i++) {
+                TestHost healthy = testbed.host(i);
+                assertTrue(r[1].lines().anyMatch(l -> l.contains(healthy.name()) && l.contains(healthy.address())
+                        && l.contains("amd64")), "the healthy hosts' facts are still shown:\n" + r[1]);
+            }
+            assertTrue(r[1].lines().anyMatch(l -> l.contains(h3.name()) && l.contains("no facts")), r[1]);
             assertTrue(seconds < 30, "took " + seconds + "s with a 5s connect timeout");
         } finally {
             testbed.startSsh(h3);

@@ -66,6 +66,9 @@ public final class RunContext implements AutoCloseable {
         }
         this.inventory = inv;
         inv.hosts().forEach(h -> {
+            if (h.ssh() == null) {
+                return; // an inventory read for local work only has no SSH settings
+            }
             console.addSecret(h.ssh().password());
             console.addSecret(h.ssh().passphrase());
             console.addSecret(h.ssh().sudoPassword());
