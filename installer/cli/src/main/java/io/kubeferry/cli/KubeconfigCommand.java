@@ -50,7 +50,7 @@ final class KubeconfigCommand implements Runnable {
         String clusterRole;
         @Option(names = "--valid", defaultValue = "720h", description = "Validity (default ${DEFAULT-VALUE}).")
         String valid;
-        @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Kubeconfig to write (0600).")
+        @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Kubeconfig to write (0600), or - for stdout.")
         Path output;
 
         @Override
@@ -58,8 +58,21 @@ final class KubeconfigCommand implements Runnable {
             Inventory inv = inventory.load(spec.commandLine().getErr());
             Duration validity = Durations.parse(valid).filter(d -> !d.isZero())
                     .orElseThrow(() -> new BadInputException("--valid", "'" + valid + "' is not a duration; write it like 720h or 30d"));
+            boolean toStdout = output.toString().equals("-");
+            if (toStdout && clusterRole != null) {
+                throw new BadInputException("--output -", "with --clusterrole the RoleBinding is written next to the"
+                        + " kubeconfig: give a file name");
+            }
             UserKubeconfigs.UserKubeconfig kc = new UserKubeconfigs().create(inv, name, groups, validity, namespace);
             PrintWriter out = spec.commandLine().getOut();
+            if (toStdout) { // `-o -`: the kubeconfig itself on stdout, for a pipe; the note on stderr
+                out.print(new String(kc.content(), java.nio.charset.StandardCharsets.UTF_8));
+                out.flush();
+                spec.commandLine().getErr().println("kubeconfig for user " + kc.userName() + " written to stdout (expires "
+                        + kc.notAfter() + ")");
+                spec.commandLine().getErr().flush();
+                return 0;
+            }
             write(output, kc.content());
             out.println("wrote " + output + " (user " + kc.userName() + ", context " + kc.contextName() + ", expires "
                     + kc.notAfter() + ")");

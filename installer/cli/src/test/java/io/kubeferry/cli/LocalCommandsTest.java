@@ -96,6 +96,20 @@ class LocalCommandsTest {
                 "-o", dir.resolve("bob.conf").toString())[0]);
     }
 
+    @Test
+    void userKubeconfigToStdoutWritesNoFileNamedDash() throws Exception {
+        Path inv = inventory();
+        assertEquals("0", MainTest.run("certs", "generate", "-i", inv.toString())[0]);
+        String cwd = System.getProperty("user.dir");
+        String[] r = MainTest.run("kubeconfig", "user", "-i", inv.toString(), "--name", "carol", "-o", "-");
+        assertEquals("0", r[0], r[1]);
+        Map<String, Object> kc = new Yaml().load(r[1].substring(0, r[1].indexOf("kubeconfig for user carol")));
+        assertEquals("Config", kc.get("kind"));
+        assertFalse(Files.exists(Path.of(cwd, "-")), "a file named '-' was written");
+        assertEquals("2", MainTest.run("kubeconfig", "user", "-i", inv.toString(), "--name", "carol", "-o", "-",
+                "--clusterrole", "view")[0]);
+    }
+
     /** list-of-maps, then key: the first element's value (kubeconfig's clusters[0].cluster.server style). */
     @SuppressWarnings("unchecked")
     private static Object path(Map<String, Object> doc, String list, String... keys) {
