@@ -3,6 +3,7 @@ package io.kubeferry.pki;
 import io.kubeferry.errors.Problem;
 import io.kubeferry.inventory.Cidr;
 import io.kubeferry.inventory.ClusterSpec;
+import io.kubeferry.inventory.ApiServerUrls;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
@@ -96,22 +97,18 @@ public record PkiPlan(List<CertSpec> certs, List<KubeconfigSpec> kubeconfigs, Li
         }
 
         String clusterName = cluster.name();
-        String endpoint = inventory.controlPlaneUrl();
+        String endpoint = ApiServerUrls.forCluster(inventory);
         List<KubeconfigSpec> kubeconfigs = new ArrayList<>();
         kubeconfigs.add(kubeconfig("admin.conf", null, endpoint, clusterName, "kubernetes-admin", CLUSTER_ADMINS_GROUP));
         kubeconfigs.add(kubeconfig("super-admin.conf", null, endpoint, clusterName, "kubernetes-super-admin", MASTERS_GROUP));
         for (Host cp : inventory.controlPlanes()) {
-            String local = inventory.localApiServerUrl(cp);
+            String local = ApiServerUrls.forControlPlaneComponent(inventory, cp);
             kubeconfigs.add(kubeconfig("controller-manager.conf", cp.name(), local, clusterName,
                     "system:kube-controller-manager", null));
             kubeconfigs.add(kubeconfig("scheduler.conf", cp.name(), local, clusterName, "system:kube-scheduler", null));
         }
-        // kubeadm 1.33+ (ControlPlaneKubeletLocalMode): control-plane kubelets talk to their own apiserver;
-        // every other kubelet uses the one control-plane endpoint.
-        boolean localKubelet = cluster.kubernetesVersion().atLeast(33);
         for (Host node : inventory.nodes()) {
-            String server = node.isControlPlane() && localKubelet ? inventory.localApiServerUrl(node) : endpoint;
-            kubeconfigs.add(kubeconfig("kubelet.conf", node.name(), server, clusterName,
+            kubeconfigs.add(kubeconfig("kubelet.conf", node.name(), ApiServerUrls.forKubelet(inventory, node), clusterName,
                     "system:node:" + node.name(), NODES_GROUP));
         }
         return new PkiPlan(certs, kubeconfigs, warnings);

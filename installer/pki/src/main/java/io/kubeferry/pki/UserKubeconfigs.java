@@ -103,7 +103,7 @@ public final class UserKubeconfigs {
         var cert = new CertIssuer(new SecureRandom()).leaf(spec, keys.getPublic(),
                 new CertIssuer.Authority(ca.holder(), caKey), now.minus(PkiService.BACKDATE), notAfter);
         String clusterName = inventory.cluster().name();
-        byte[] content = Kubeconfigs.render(clusterName, inventory.controlPlaneUrl(), Pem.encodeCertificate(ca.holder()),
+        byte[] content = Kubeconfigs.render(clusterName, io.kubeferry.inventory.ApiServerUrls.forCluster(inventory), Pem.encodeCertificate(ca.holder()),
                 userName, Pem.encodeCertificate(cert), Pem.encodePrivateKey(keys), namespace);
         return new UserKubeconfig(userName, content, notAfter, userName + "@" + clusterName);
     }

@@ -145,7 +145,7 @@ public final class RenderContext {
         Map<String, Object> endpoint = new LinkedHashMap<>();
         endpoint.put("host", ep.host());
         endpoint.put("port", ep.port());
-        endpoint.put("url", inventory.controlPlaneUrl());
+        endpoint.put("url", io.kubeferry.inventory.ApiServerUrls.forCluster(inventory));
         endpoint.put("hostPort", (ep.host().contains(":") ? "[" + ep.host() + "]" : ep.host()) + ":" + ep.port());
         endpoint.put("mode", ep.mode().yamlName());
         endpoint.put("localProxy", ep.mode() == ControlPlaneEndpoint.Mode.LOCAL_PROXY);
@@ -222,7 +222,7 @@ public final class RenderContext {
         m.put("isEtcdMember", etcdMemberNames.contains(h.name()));
         m.put("labels", new TreeMap<>(h.labels()));
         m.put("taints", h.taints().stream().map(Object::toString).toList());
-        m.put("localApiServerUrl", h.isControlPlane() ? inventory.localApiServerUrl(h) : "");
+        m.put("localApiServerUrl", h.isControlPlane() ? io.kubeferry.inventory.ApiServerUrls.forControlPlaneComponent(inventory, h) : "");
         HostFacts facts = hostFacts.getOrDefault(h.name(), HostFacts.unknown());
         m.put("resolvConf", facts.kubeletResolvConf().orElse(""));
         return m;

@@ -1,7 +1,7 @@
 package io.kubeferry.render;
 
 import io.kubeferry.component.Addon;
-import io.kubeferry.component.ApiServerUrls;
+import io.kubeferry.inventory.ApiServerUrls;
 import io.kubeferry.component.RenderedFile;
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.inventory.ControlPlaneEndpoint;

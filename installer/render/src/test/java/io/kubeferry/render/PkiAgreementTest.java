@@ -1,6 +1,6 @@
 package io.kubeferry.render;
 
-import io.kubeferry.component.ApiServerUrls;
+import io.kubeferry.inventory.ApiServerUrls;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.pki.CertSpec;

@@ -1,9 +1,10 @@
-package io.kubeferry.component;
+package io.kubeferry.inventory;
 
-import io.kubeferry.inventory.Host;
-import io.kubeferry.inventory.Inventory;
-
-/** Which API server URL each consumer uses, in one place (the PKI module writes kubeconfigs with these). */
+/**
+ * Which API server URL each consumer uses, in one place: the PKI writes every kubeconfig with these, rendering
+ * puts them in kube-proxy's and cluster-info's configuration, and the install talks to the cluster through
+ * {@link #forCluster}.
+ */
 public final class ApiServerUrls {
     private ApiServerUrls() {
     }
