@@ -175,4 +175,55 @@ class ExecRaceMinaTest {
             }
         }
     }
+
+    @Test
+    void aBastionTunnelStartsNoJSchThreadEither() {
+        SshSettings.Bastion bastion = new SshSettings.Bastion("127.0.0.1", server.port(), "root",
+                Secret.of(MinaServer.PASSWORD, "t"), null, null, null);
+        Host behind = MinaServer.host("behind", MinaServer.settings(server.port(), Secret.of(MinaServer.PASSWORD, "t"), null,
+                null, null, knownHosts, HostKeyPolicy.STRICT, bastion));
+        try (BastionSessions bastions = new BastionSessions(SshOptions.defaults())) {
+            AtomicInteger tunnelThreads = new AtomicInteger();
+            bastions.get(Endpoint.bastionOf(behind)).setThreadFactory(r -> {
+                tunnelThreads.incrementAndGet();
+                return new Thread(r);
+            });
+            for (int i = 1; i <= 5; i++) {
+                try (SshHost h = SshHost.connect(behind, SshOptions.defaults(), bastions, false)) {
+                    assertEquals("ran " + i + "\n", h.exec("quick run-" + i, TIMEOUT).stdout());
+                }
+            }
+            assertEquals(0, tunnelThreads.get(), "JSch threads started on the bastion's session for tunnels");
+            assertEquals(List.of(), server.forwardedTo.stream().filter(t -> !t.equals("127.0.0.1:" + server.port())).toList());
+            assertEquals(5, server.forwardedTo.size());
+        }
+    }
+
+    @Test
+    void onlyAFailureThrownWhileOpeningTheChannelCountsAsNotStarted() {
+        StackTraceElement open = new StackTraceElement("com.jcraft.jsch.Channel", "sendChannelOpen", "Channel.java", 1);
+        StackTraceElement connect = new StackTraceElement("com.jcraft.jsch.Channel", "connect", "Channel.java", 2);
+        StackTraceElement start = new StackTraceElement("com.jcraft.jsch.ChannelExec", "start", "ChannelExec.java", 3);
+        StackTraceElement request = new StackTraceElement("com.jcraft.jsch.Request", "write", "Request.java", 4);
+
+        com.jcraft.jsch.JSchException notOpened = new com.jcraft.jsch.JSchException("channel is not opened.");
+        notOpened.setStackTrace(new StackTraceElement[]{open, connect});
+        assertTrue(SshHost.failedBeforeChannelRequest(notOpened));
+
+        IOException brokenWrite = new IOException("Broken pipe");
+        brokenWrite.setStackTrace(new StackTraceElement[]{open, connect});
+        assertTrue(SshHost.failedBeforeChannelRequest(new com.jcraft.jsch.JSchException(brokenWrite.toString(), brokenWrite)));
+
+        IOException requestLost = new IOException("Broken pipe");
+        requestLost.setStackTrace(new StackTraceElement[]{request, start, connect});
+        assertFalse(SshHost.failedBeforeChannelRequest(new com.jcraft.jsch.JSchException("ChannelExec", requestLost)));
+
+        NullPointerException race = new NullPointerException("this.thread is null");
+        race.setStackTrace(new StackTraceElement[]{start, connect});
+        assertFalse(SshHost.failedBeforeChannelRequest(new com.jcraft.jsch.JSchException(race.toString(), race)));
+
+        com.jcraft.jsch.JSchException noFrames = new com.jcraft.jsch.JSchException("channel is not opened.");
+        noFrames.setStackTrace(new StackTraceElement[0]);
+        assertFalse(SshHost.failedBeforeChannelRequest(noFrames), "cannot tell: no retry");
+    }
 }
