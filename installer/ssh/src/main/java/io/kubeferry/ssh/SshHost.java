@@ -383,9 +383,11 @@ public final class SshHost implements RemoteHost, AutoCloseable {
         }
     }
 
-    /** An error naming the command briefly; the whole command goes to the log. */
+    /**
+     * An error naming the command by its first line: a whole script would flood the host's status line. Not
+     * logged here either: this layer has no log that redacts secrets; the caller knows what it ran.
+     */
     private HostFailureException failure(String what, String command, Throwable cause) {
-        LOG.log(System.Logger.Level.DEBUG, "{0}: {1}: {2}", name(), what, command);
         return cause == null ? new HostFailureException(name(), what + ": " + brief(command))
                 : new HostFailureException(name(), what + ": " + brief(command), cause);
     }
