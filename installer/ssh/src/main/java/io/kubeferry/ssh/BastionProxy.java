@@ -27,6 +27,8 @@ final class BastionProxy implements Proxy {
             // JSch returns null instead of an error when the bastion's session died
             throw new com.jcraft.jsch.JSchException("the bastion's session is down");
         }
+        // streams taken, never set: with no input stream set, ChannelDirectTCPIP.connect opens the channel in
+        // this thread and starts no pump thread (the one setInputStream starts can race a CLOSE, as exec's did)
         in = channel.getInputStream();
         out = channel.getOutputStream();
         channel.connect(timeout);

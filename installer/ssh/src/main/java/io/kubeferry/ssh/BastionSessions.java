@@ -78,8 +78,7 @@ final class BastionSessions implements AutoCloseable {
     /** The remembered failure, told about the host asking now (the first attempt was made for another host). */
     private static RuntimeException forHost(String hostName, Throwable failure) {
         if (failure instanceof HostFailureException h && !h.host().equals(hostName)) {
-            String m = h.getMessage().substring(h.host().length() + 2);
-            return new HostFailureException(hostName, m, h);
+            return new HostFailureException(hostName, h.reason(), h);
         }
         if (failure instanceof RuntimeException r) {
             return r;

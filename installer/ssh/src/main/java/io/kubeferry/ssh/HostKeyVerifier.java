@@ -44,6 +44,7 @@ final class HostKeyVerifier implements HostKeyRepository {
     private final HostKeyRepository known;
     private volatile KubeferryException refusal;
     private volatile String seenFingerprint;
+    private volatile boolean accepted;
 
     /**
      * @param hostName      inventory name, for messages
@@ -81,6 +82,11 @@ final class HostKeyVerifier implements HostKeyRepository {
         return refusal;
     }
 
+    /** Whether the server's key was accepted: the connection got past the key exchange, to authentication. */
+    boolean accepted() {
+        return accepted;
+    }
+
     /** Fingerprint of the key the server showed, once it has. */
     String seenFingerprint() {
         return seenFingerprint;
@@ -88,6 +94,12 @@ final class HostKeyVerifier implements HostKeyRepository {
 
     @Override
     public int check(String host, byte[] key) {
+        int r = decide(host, key);
+        accepted = r == OK;
+        return r;
+    }
+
+    private int decide(String host, byte[] key) {
         String actual = Fingerprints.sha256(key);
         seenFingerprint = actual;
         String type = Fingerprints.keyType(key);

@@ -60,6 +60,8 @@ final class SessionOpener {
         session.setConfig("StrictHostKeyChecking", "yes");
         session.setConfig("PreferredAuthentications", String.join(",", methods));
         session.setUserInfo(new Credentials(ep.password(), ep.passphrase()));
+        AuthFailureWatch authFailure = new AuthFailureWatch();
+        session.setLogger(authFailure);
         session.setDaemonThread(true);
         if (proxy != null) {
             session.setProxy(proxy);
@@ -95,7 +97,7 @@ final class SessionOpener {
             done.set(true);
             session.disconnect();
             long ms = (System.nanoTime() - started) / 1_000_000;
-            throw translate(e, ep, verifier, via, timedOut.get() || ms >= ep.timeoutMillis());
+            throw translate(e, ep, verifier, via, timedOut.get() || ms >= ep.timeoutMillis(), authFailure.failure);
         }
     }
 
@@ -128,8 +130,13 @@ final class SessionOpener {
         }
     }
 
+    /**
+     * @param timedOut    whether the connect timeout ran out
+     * @param authFailure what broke the connection while JSch was authenticating (JSch reports it as
+     *                    "Auth fail", like a refusal), or null
+     */
     private static KubeferryException translate(JSchException e, Endpoint ep, HostKeyVerifier verifier, String via,
-                                                boolean timedOut) {
+                                                boolean timedOut, Throwable authFailure) {
         if (verifier.refusal() != null) {
             return verifier.refusal();
         }
@@ -137,8 +144,17 @@ final class SessionOpener {
         String msg = String.valueOf(e.getMessage());
         Throwable root = rootCause(e);
         String what;
-        if (msg.startsWith("Auth fail") || msg.startsWith("Auth cancel")) {
-            what = "authentication failed for " + ep.display() + "; check " + ep.settingsPrefix() + ".user, "
+        String timeout = ep.connectTimeout().toMillis() / 1000.0 + "s";
+        if (verifier.accepted() && (timedOut || authFailure instanceof SocketTimeoutException)) {
+            what = "timed out after " + timeout + " during authentication to " + target + ": the server showed its"
+                    + " host key, then did not answer the login (a slow PAM, LDAP or DNS lookup there?); raise"
+                    + " ssh.connectTimeout if the server is just slow";
+        } else if (verifier.accepted() && authFailure != null) {
+            what = "connection closed by " + target + " during authentication, before it accepted or refused the"
+                    + " credentials (" + describe(authFailure) + "); see the server's sshd log (MaxStartups,"
+                    + " AllowUsers/DenyUsers, PAM account rules)";
+        } else if (msg.startsWith("Auth fail") || msg.startsWith("Auth cancel")) {
+            what = "authentication refused by " + target + "; check " + ep.settingsPrefix() + ".user, "
                     + ep.settingsPrefix() + ".password / " + ep.settingsPrefix() + ".privateKeyFile";
         } else if (root instanceof ConnectException) {
             what = "cannot connect to " + target + ": connection refused (is sshd running there, and is "
@@ -148,8 +164,8 @@ final class SessionOpener {
         } else if (root instanceof UnknownHostException) {
             what = "cannot connect to " + target + ": unknown host name " + ep.address();
         } else if (timedOut || root instanceof SocketTimeoutException || msg.contains("timeout")) {
-            what = "cannot connect to " + target + ": timed out after " + ep.connectTimeout().toMillis() / 1000.0
-                    + "s (host down or a firewall dropping packets? raise ssh.connectTimeout if the network is slow)";
+            what = "cannot connect to " + target + ": timed out after " + timeout
+                    + " (host down or a firewall dropping packets? raise ssh.connectTimeout if the network is slow)";
         } else if (e instanceof com.jcraft.jsch.JSchAlgoNegoFailException) {
             what = "cannot connect to " + target + ": no common algorithm with the server (" + msg + ")";
         } else if (msg.contains("channel is not opened") || msg.contains("failed to open")) {
@@ -176,6 +192,30 @@ final class SessionOpener {
             return m + (e.getMessage() != null && !e.getMessage().contains(m) ? " (" + e.getMessage() + ")" : "");
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * Keeps the exception JSch swallows during authentication: JSch logs it, then reports "Auth fail" as if
+     * the server had refused the credentials, also when the connection broke or timed out.
+     */
+    private static final class AuthFailureWatch implements com.jcraft.jsch.Logger {
+        volatile Throwable failure;
+
+        @Override
+        public boolean isEnabled(int level) {
+            return level >= WARN;
+        }
+
+        @Override
+        public void log(int level, String message) {
+        }
+
+        @Override
+        public void log(int level, String message, Throwable cause) {
+            if (cause != null && message != null && message.startsWith("an exception during authentication")) {
+                failure = cause;
+            }
+        }
     }
 
     /**

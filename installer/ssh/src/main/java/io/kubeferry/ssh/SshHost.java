@@ -1,5 +1,6 @@
 package io.kubeferry.ssh;
 
+import com.jcraft.jsch.Channel;
 import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.ChannelSftp;
 import com.jcraft.jsch.JSchException;
@@ -12,12 +13,14 @@ import io.kubeferry.host.UploadResult;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.SshSettings;
 
-import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One host reached over SSH: a single JSch session reused for everything, with up to
@@ -26,11 +29,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every command runs as {@code sh -c <command>}; for a non-root user through {@code sudo -n} or, with
  * {@link SshSettings.Sudo#PASSWORD}, {@code sudo -S} with the password written to the command's stdin.
+ * A command is never run twice by this class: only a channel that could not be opened is tried again.
  */
 public final class SshHost implements RemoteHost, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SshHost.class.getName());
     /** Output beyond this is dropped (and said so), so a chatty command cannot fill our heap. */
     private static final int OUTPUT_LIMIT = 8 * 1024 * 1024;
+    /** Longest command text (its first line) put into an error message. */
+    private static final int BRIEF_LENGTH = 60;
 
     private final Host host;
     private final Endpoint endpoint;
@@ -189,7 +195,13 @@ public final class SshHost implements RemoteHost, AutoCloseable {
 
     @Override
     public ExecResult exec(String command, Duration timeout) {
-        ExecResult r = runWire(wireCommand(command, timeout), command, timeout, stdinFor());
+        byte[] stdin = stdinFor();
+        ExecResult r;
+        try {
+            r = runWire(wireCommand(command, timeout), command, timeout, stdin);
+        } finally {
+            java.util.Arrays.fill(stdin, (byte) 0);
+        }
         if (host.ssh().needsSudo() && r.exitCode() == 1 && sudoRefused(r.stderr())) {
             throw new HostFailureException(name(), "sudo refused for " + host.ssh().user() + ": "
                     + r.stderr().strip() + "; check ssh.sudo / ssh.sudoPassword and the sudoers rules");
@@ -213,7 +225,8 @@ public final class SshHost implements RemoteHost, AutoCloseable {
     /**
      * Runs an exact command line (no wrapping) as the login user.
      *
-     * @param shown what the error messages show for the command
+     * @param shown what the error messages show for the command (shortened, see {@link #brief})
+     * @param stdin the command's whole stdin (small: a password line at most); EOF follows it
      */
     ExecResult runWire(String wire, String shown, Duration timeout, byte[] stdin) {
         acquire();
@@ -221,39 +234,14 @@ public final class SshHost implements RemoteHost, AutoCloseable {
         try {
             BoundedBuffer out = new BoundedBuffer(OUTPUT_LIMIT);
             BoundedBuffer err = new BoundedBuffer(OUTPUT_LIMIT);
-            for (int attempt = 1; ; attempt++) {
-                Session s = session();
-                try {
-                    ch = (ChannelExec) s.openChannel("exec");
-                    if (ch == null) {
-                        // JSch swallows the cause and returns null when the session died under it
-                        throw new JSchException("session is down: no channel could be opened");
-                    }
-                    ch.setCommand(wire.getBytes(StandardCharsets.UTF_8));
-                    ch.setOutputStream(out, true);
-                    ch.setErrStream(err, true);
-                    // an input stream, even empty, makes JSch send EOF, so a command reading stdin does not hang
-                    ch.setInputStream(new ByteArrayInputStream(stdin));
-                    ch.connect(endpoint.timeoutMillis());
-                    break;
-                } catch (JSchException e) {
-                    if (ch != null) {
-                        ch.disconnect();
-                        ch = null;
-                    }
-                    // the command did not start, so on a connection that died unnoticed it is safe to try once more
-                    if (attempt == 1 && discardIfBroken(s, e)) {
-                        continue;
-                    }
-                    throw new HostFailureException(name(), "cannot start command: " + e.getMessage() + ": " + shown, e);
-                }
-            }
+            ch = startExec(wire, shown, out, err);
+            writeStdin(ch, stdin);
             long deadline = System.nanoTime() + timeout.toNanos();
             long sleep = 1;
             while (!ch.isClosed()) {
                 if (System.nanoTime() > deadline) {
                     kill(ch);
-                    throw new HostFailureException(name(), "command timed out after " + seconds(timeout) + ": " + shown);
+                    throw failure("command timed out after " + seconds(timeout), shown, null);
                 }
                 Thread.sleep(sleep);
                 sleep = Math.min(sleep * 2, 20);
@@ -264,7 +252,7 @@ public final class SshHost implements RemoteHost, AutoCloseable {
                     return new ExecResult(128 + signalNumber(ch.getExitSignal()), out.text(),
                             err.text() + "[killed by signal " + ch.getExitSignal() + "]");
                 }
-                throw new HostFailureException(name(), "connection lost while running: " + shown);
+                throw failure("connection lost while running", shown, null);
             }
             return new ExecResult(exit, out.text(), err.text());
         } catch (InterruptedException e) {
@@ -272,13 +260,149 @@ public final class SshHost implements RemoteHost, AutoCloseable {
             if (ch != null) {
                 kill(ch);
             }
-            throw new HostFailureException(name(), "interrupted while running: " + shown);
+            throw failure("interrupted while running", shown, e);
         } finally {
             if (ch != null) {
                 ch.disconnect();
             }
             channels.release();
         }
+    }
+
+    /** Opens an exec channel and starts the command; see {@link #connectChannel} for when it is tried again. */
+    private ChannelExec startExec(String wire, String shown, OutputStream out, OutputStream err) {
+        try {
+            return connectChannel("exec", (ChannelExec ch) -> {
+                ch.setCommand(wire.getBytes(StandardCharsets.UTF_8));
+                ch.setOutputStream(out, true);
+                ch.setErrStream(err, true);
+                // no setInputStream: see writeStdin
+            });
+        } catch (ChannelStartException e) {
+            throw failure(e.mayHaveStarted ? startFailure(e.getCause())
+                    : "cannot open a channel for the command (it did not run): " + e.getMessage(), shown, e.getCause());
+        }
+    }
+
+    /**
+     * Opens a channel, lets {@code setUp} prepare it and connects it (which sends its request: exec, subsystem).
+     * Only a channel that could not be opened is tried again (once, on a new connection): the server then never
+     * saw the request. Once the request may have been sent, the command may be running, and a second run could
+     * do a non-idempotent thing twice.
+     */
+    @SuppressWarnings("unchecked")
+    private <C extends Channel> C connectChannel(String type, Consumer<C> setUp) throws ChannelStartException {
+        for (int attempt = 1; ; attempt++) {
+            Session s = session();
+            C ch = null;
+            try {
+                ch = (C) s.openChannel(type);
+                if (ch == null) {
+                    // JSch swallows the cause and returns null when the session died under it
+                    throw new JSchException("session is down: no channel could be opened");
+                }
+                setUp.accept(ch);
+                ch.connect(endpoint.timeoutMillis());
+                return ch;
+            } catch (JSchException e) {
+                boolean mayHaveStarted = ch != null && !failedBeforeChannelRequest(e);
+                if (ch != null) {
+                    ch.disconnect();
+                }
+                if (!mayHaveStarted && attempt == 1 && discardIfBroken(s, e)) {
+                    continue;
+                }
+                throw new ChannelStartException(e, mayHaveStarted);
+            }
+        }
+    }
+
+    /** A channel that did not start. */
+    private static final class ChannelStartException extends Exception {
+        /** Whether its request (exec, subsystem) may have reached the server. */
+        final boolean mayHaveStarted;
+
+        ChannelStartException(JSchException cause, boolean mayHaveStarted) {
+            super(cause.getMessage(), cause);
+            this.mayHaveStarted = mayHaveStarted;
+        }
+
+        @Override
+        public synchronized JSchException getCause() {
+            return (JSchException) super.getCause();
+        }
+    }
+
+    /** Why the start of a command failed after its exec request may have reached the server. */
+    private String startFailure(JSchException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.startsWith("failed to send channel request")) {
+            return "the SSH server refused to run the command";
+        }
+        if (m.startsWith("channel request: timeout")) {
+            return "no answer to the request to run the command within " + seconds(endpoint.connectTimeout())
+                    + " (it may have run; not retried)";
+        }
+        return "the command could not be started cleanly (it may have run; not retried): " + e.getMessage();
+    }
+
+    /**
+     * Whether JSch failed while opening the channel, before it sent the channel's request. JSch's exceptions
+     * do not say; the frames where the first one was thrown do ({@code Channel.sendChannelOpen}, not
+     * {@code ChannelExec.start}). Without frames we cannot tell, and answer no: no retry.
+     */
+    static boolean failedBeforeChannelRequest(Throwable e) {
+        Throwable first = e;
+        while (first.getCause() != null && first.getCause() != first) {
+            first = first.getCause();
+        }
+        boolean opening = false;
+        for (StackTraceElement f : first.getStackTrace()) {
+            if (f.getClassName().startsWith("com.jcraft.jsch.")) {
+                if (f.getMethodName().equals("start")) {
+                    return false;
+                }
+                opening |= f.getMethodName().equals("sendChannelOpen");
+            }
+        }
+        return opening;
+    }
+
+    /**
+     * Gives the command its stdin, then EOF, from this thread, once the channel is connected. JSch's own way
+     * ({@code setInputStream}) makes {@code ChannelExec.start} start a pump thread, and that races the
+     * session's reader thread: the CLOSE of a command that ended at once nulls the thread JSch is still
+     * starting, and {@code connect} throws a NullPointerException although the command ran (JSch 2.28.8).
+     */
+    private void writeStdin(ChannelExec ch, byte[] stdin) {
+        try (OutputStream in = ch.getOutputStream()) {
+            in.write(stdin);
+        } catch (IOException e) {
+            // the command ended without reading its stdin (the channel is closed): its exit status tells the rest
+            LOG.log(System.Logger.Level.DEBUG, "{0}: stdin not delivered: {1}", name(), e.getMessage());
+        }
+    }
+
+    /**
+     * An error naming the command by its first line: a whole script would flood the host's status line. Not
+     * logged here either: this layer has no log that redacts secrets; the caller knows what it ran.
+     */
+    private HostFailureException failure(String what, String command, Throwable cause) {
+        return cause == null ? new HostFailureException(name(), what + ": " + brief(command))
+                : new HostFailureException(name(), what + ": " + brief(command), cause);
+    }
+
+    /** A command as messages show it: its first line, at most {@value #BRIEF_LENGTH} characters. */
+    static String brief(String command) {
+        String s = command.strip();
+        int nl = s.indexOf('\n');
+        String first = (nl < 0 ? s : s.substring(0, nl)).stripTrailing();
+        boolean cut = nl >= 0;
+        if (first.length() > BRIEF_LENGTH) {
+            first = first.substring(0, BRIEF_LENGTH);
+            cut = true;
+        }
+        return cut ? first + "\u2026" : first;
     }
 
     /**
@@ -307,26 +431,11 @@ public final class SshHost implements RemoteHost, AutoCloseable {
     ChannelSftp openSftp() {
         acquire();
         try {
-            for (int attempt = 1; ; attempt++) {
-                Session s = session();
-                ChannelSftp sftp = null;
-                try {
-                    sftp = (ChannelSftp) s.openChannel("sftp");
-                    if (sftp == null) {
-                        throw new JSchException("session is down: no channel could be opened");
-                    }
-                    sftp.connect(endpoint.timeoutMillis());
-                    return sftp;
-                } catch (JSchException e) {
-                    if (sftp != null) {
-                        sftp.disconnect();
-                    }
-                    if (attempt == 1 && discardIfBroken(s, e)) {
-                        continue;
-                    }
-                    throw new HostFailureException(name(), "cannot open an SFTP channel: " + e.getMessage(), e);
-                }
-            }
+            return connectChannel("sftp", (ChannelSftp sftp) -> {
+            });
+        } catch (ChannelStartException e) {
+            channels.release();
+            throw new HostFailureException(name(), "cannot open an SFTP channel: " + e.getMessage(), e.getCause());
         } catch (RuntimeException e) {
             channels.release();
             throw e;

@@ -87,16 +87,16 @@ final class Uploader {
                 throw new HostFailureException(host.name(), "upload of " + src.describe() + " failed: " + e.getMessage(), e);
             }
             if (attempt < attempts) {
-                listener.retrying(host.name(), remotePath, attempt + 1, last.getMessage());
+                listener.retrying(host.name(), remotePath, attempt + 1, reasonOf(last));
             }
         }
         throw new HostFailureException(host.name(), "upload of " + src.describe() + " to " + remotePath + " failed"
-                + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": " + stripHost(last.getMessage()), last);
+                + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": " + reasonOf(last), last);
     }
 
-    private String stripHost(String m) {
-        String prefix = host.name() + ": ";
-        return m != null && m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+    /** A failure's message without the host name: the caller names the host itself. */
+    private static String reasonOf(KubeferryException e) {
+        return e instanceof HostFailureException h ? h.reason() : e.getMessage();
     }
 
     private void checkPath(String p) {

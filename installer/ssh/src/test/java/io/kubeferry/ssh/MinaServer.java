@@ -11,6 +11,7 @@ import org.apache.sshd.common.session.helpers.AbstractSession;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.UserAuthFactory;
+import org.apache.sshd.server.command.CommandFactory;
 import org.apache.sshd.server.auth.keyboard.UserAuthKeyboardInteractiveFactory;
 import org.apache.sshd.server.auth.password.UserAuthPasswordFactory;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
@@ -53,16 +54,30 @@ final class MinaServer implements AutoCloseable {
      * @param methods        auth methods offered: "publickey", "password", "keyboard-interactive"
      */
     static MinaServer start(Path authorizedKeys, Set<String> methods) throws IOException {
+        return start(authorizedKeys, methods, newHostKey());
+    }
+
+    static MinaServer start(Path authorizedKeys, Set<String> methods, KeyPair hostKey) throws IOException {
+        return start(authorizedKeys, methods, hostKey, ProcessShellCommandFactory.INSTANCE);
+    }
+
+    /** A server that runs commands with {@code commands} instead of /bin/sh. */
+    static MinaServer start(Set<String> methods, CommandFactory commands) throws IOException {
+        return start(null, methods, newHostKey(), commands);
+    }
+
+    private static KeyPair newHostKey() {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(256);
-            return start(authorizedKeys, methods, g.generateKeyPair());
+            return g.generateKeyPair();
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    static MinaServer start(Path authorizedKeys, Set<String> methods, KeyPair hostKey) throws IOException {
+    private static MinaServer start(Path authorizedKeys, Set<String> methods, KeyPair hostKey, CommandFactory commands)
+            throws IOException {
         SshServer sshd = SshServer.setUpDefaultServer();
         sshd.setHost("127.0.0.1");
         sshd.setPort(0);
@@ -82,7 +97,7 @@ final class MinaServer implements AutoCloseable {
             auth.add(UserAuthPasswordFactory.INSTANCE);
         }
         sshd.setUserAuthFactories(auth);
-        sshd.setCommandFactory(ProcessShellCommandFactory.INSTANCE);
+        sshd.setCommandFactory(commands);
         sshd.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
         MinaServer server = new MinaServer(sshd, hostKey);
         sshd.setForwardingFilter(new org.apache.sshd.server.forward.ForwardingFilter() {

@@ -132,10 +132,46 @@ class SshHostMinaTest {
         HostFailureException e = assertThrows(HostFailureException.class, () -> SshHost.connect(passwordHost("hunter2")));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals("mina", e.host());
-        assertTrue(e.getMessage().startsWith("mina: authentication failed for root@127.0.0.1:" + server.port()
-                + "; check ssh.user, ssh.password / ssh.privateKeyFile"), e.getMessage());
+        assertEquals("mina: authentication refused by root@127.0.0.1:" + server.port()
+                + "; check ssh.user, ssh.password / ssh.privateKeyFile", e.getMessage());
         assertFalse(e.getMessage().contains("hunter2"));
         assertTrue(ms < 5000, "took " + ms + " ms, timeout is 5 s");
+    }
+
+    @Test
+    void aServerThatNeverAnswersTheLoginIsATimeoutDuringAuthentication() {
+        // the authenticator never decides: the server shows its key, then leaves the login unanswered
+        server.sshd.setPasswordAuthenticator((user, pw, session) -> {
+            throw new org.apache.sshd.server.auth.AsyncAuthException();
+        });
+        Host h = MinaServer.host("slow", new SshSettings("root", server.port(), Secret.of("hunter2", "test"), null,
+                null, SshSettings.Sudo.NONE, null, null, null, knownHosts, HostKeyPolicy.STRICT, Duration.ofSeconds(2)));
+        long t0 = System.nanoTime();
+        HostFailureException e = assertThrows(HostFailureException.class, () -> SshHost.connect(h));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(e.getMessage().startsWith("slow: timed out after 2.0s during authentication to root@127.0.0.1:"
+                + server.port() + ": the server showed its host key, then did not answer the login"), e.getMessage());
+        assertFalse(e.getMessage().contains("refused"), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"));
+        assertTrue(ms >= 1900 && ms < 4000, "took " + ms + " ms");
+    }
+
+    @Test
+    void aServerThatDropsTheConnectionDuringTheLoginSaysSo() {
+        server.sshd.setPasswordAuthenticator((user, pw, session) -> {
+            session.close(true);
+            return false;
+        });
+        Host h = passwordHost("hunter2");
+        long t0 = System.nanoTime();
+        HostFailureException e = assertThrows(HostFailureException.class, () -> SshHost.connect(h));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(e.getMessage().startsWith("mina: connection closed by root@127.0.0.1:" + server.port()
+                + " during authentication, before it accepted or refused the credentials ("), e.getMessage());
+        assertTrue(e.getMessage().endsWith("); see the server's sshd log (MaxStartups, AllowUsers/DenyUsers, PAM"
+                + " account rules)"), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"));
+        assertTrue(ms < 3000, "took " + ms + " ms: a dropped connection is not a timeout");
     }
 
     @Test
@@ -201,6 +237,27 @@ class SshHostMinaTest {
             assertTrue(ms < 3000, "took " + ms);
             assertTrue(h.exec("true").ok(), "the connection is still usable");
         }
+    }
+
+    @Test
+    void aTimedOutScriptIsNamedByItsFirstLineOnly() {
+        String script = "sleep 30 # the first line of a script that goes on\n" + "echo a later line\n".repeat(16);
+        try (SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
+            HostFailureException e = assertThrows(HostFailureException.class, () -> h.exec(script, Duration.ofMillis(500)));
+            assertEquals("mina: command timed out after 0.5s: sleep 30 # the first line of a script that goes on\u2026",
+                    e.getMessage());
+            assertEquals("command timed out after 0.5s: sleep 30 # the first line of a script that goes on\u2026",
+                    e.reason());
+        }
+    }
+
+    @Test
+    void commandsInMessagesAreTheirFirstLineShortened() {
+        assertEquals("id -u", SshHost.brief("id -u"));
+        assertEquals("set -e\u2026", SshHost.brief("\n  set -e\nuname -r\n"));
+        String longLine = "x".repeat(61);
+        assertEquals("x".repeat(60) + "\u2026", SshHost.brief(longLine));
+        assertEquals("x".repeat(60), SshHost.brief("x".repeat(60)));
     }
 
     @Test
@@ -361,7 +418,7 @@ class SshHostMinaTest {
         Host h = MinaServer.host("behind", MinaServer.settings(22, Secret.of(MinaServer.PASSWORD, "t"), null,
                 null, null, knownHosts, HostKeyPolicy.STRICT, bastion));
         HostFailureException e = assertThrows(HostFailureException.class, () -> SshHost.connect(h));
-        assertTrue(e.getMessage().contains("behind: authentication failed for root@127.0.0.1:" + server.port()
+        assertTrue(e.getMessage().contains("behind: authentication refused by root@127.0.0.1:" + server.port()
                 + "; check ssh.bastion.user"), e.getMessage());
     }
 
@@ -453,7 +510,7 @@ class SshHostMinaTest {
                 // one host's failure stops no other: each host has its own outcome, the failures name their host
                 RuntimeException badpw = ParallelConnect.failureOf("badpw", out.get("badpw"));
                 assertEquals("badpw", assertInstanceOf(HostFailureException.class, badpw).host());
-                assertTrue(badpw.getMessage().startsWith("badpw: authentication failed"), badpw.getMessage());
+                assertTrue(badpw.getMessage().startsWith("badpw: authentication refused"), badpw.getMessage());
                 assertFalse(badpw.getMessage().contains("nope"), badpw.getMessage());
                 RuntimeException down = ParallelConnect.failureOf("down", out.get("down"));
                 assertEquals("down", assertInstanceOf(HostFailureException.class, down).host());

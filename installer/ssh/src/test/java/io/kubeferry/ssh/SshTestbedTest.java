@@ -293,7 +293,7 @@ class SshTestbedTest {
         HostFailureException e = assertThrows(HostFailureException.class, () -> SshHost.connect(bad));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(h2.name(), e.host());
-        assertTrue(e.getMessage().contains("authentication failed for root@" + h2.address() + ":22"), e.getMessage());
+        assertTrue(e.getMessage().contains("authentication refused by root@" + h2.address() + ":22"), e.getMessage());
         assertFalse(e.getMessage().contains("not-the-password"));
         assertTrue(ms < TIMEOUT.toMillis(), "took " + ms + " ms");
         System.out.printf("[figures] wrong password reported after %d ms%n", ms);
