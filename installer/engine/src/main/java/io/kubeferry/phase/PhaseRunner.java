@@ -157,6 +157,9 @@ public final class PhaseRunner {
 
     /** A failure's message for one line: typed exceptions say it themselves; others add their class. */
     public static String reason(Throwable t) {
+        if (t instanceof io.kubeferry.errors.HostFailureException h) {
+            return h.reason(); // the host is named by the line that shows this
+        }
         if (t instanceof KubeferryException) {
             return t.getMessage();
         }

@@ -104,7 +104,8 @@ class PhaseRunnerTest {
         assertEquals(10, phase.ran.size(), "a failure on one host must not stop the others");
         assertEquals(Set.of("w3", "w7"), e.failures().keySet());
         assertTrue(e.getMessage().contains("phase 'local work' failed on 2 hosts"));
-        assertTrue(e.getMessage().contains("w7: w7: disk full on w7"));
+        assertTrue(e.getMessage().contains("w7: disk full on w7"), e.getMessage());
+        assertFalse(e.getMessage().contains("w7: w7:"), "the host is named once");
         assertEquals(ExitCode.HOST_FAILURE, e.exitCode());
         assertTrue(phase.maxRunning.get() <= 4, "concurrency limit exceeded: " + phase.maxRunning.get());
         assertTrue(phase.maxRunning.get() > 1, "hosts did not run in parallel");
