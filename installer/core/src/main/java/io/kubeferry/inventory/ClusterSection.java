@@ -234,8 +234,8 @@ final class ClusterSection {
             algorithmOk = parsed.isPresent();
             algorithm = parsed.orElse(algorithm);
         }
-        Duration ca = duration(f.get("caValidity"), CertificateOptions.DEFAULT_CA_VALIDITY);
-        Duration leaf = duration(f.get("certValidity"), CertificateOptions.DEFAULT_CERT_VALIDITY);
+        Duration ca = Syntax.duration(f.get("caValidity"), CertificateOptions.DEFAULT_CA_VALIDITY);
+        Duration leaf = Syntax.duration(f.get("certValidity"), CertificateOptions.DEFAULT_CERT_VALIDITY);
         if (ca != null && leaf != null && leaf.compareTo(ca) > 0) {
             f.get(f.containsKey("certValidity") ? "certValidity" : "caValidity")
                     .error("certValidity (" + Durations.format(leaf) + ") is longer than caValidity (" + Durations.format(ca)
@@ -299,18 +299,5 @@ final class ClusterSection {
             extraArgs.put(component, args);
         }
         return extraArgs;
-    }
-
-    static Duration duration(YamlCursor c, Duration defaultValue) {
-        if (c == null) {
-            return defaultValue;
-        }
-        Optional<String> s = c.string();
-        Optional<Duration> d = s.flatMap(Durations::parse);
-        if (s.isPresent() && (d.isEmpty() || d.get().isZero())) {
-            c.error("'" + s.get() + "' is not a duration; write it like 8760h, 365d or 10y");
-            return null;
-        }
-        return d.orElse(null);
     }
 }

@@ -68,7 +68,7 @@ final class SshSection {
         Path knownHosts = f.containsKey("knownHostsFile") ? resolver.path(Syntax.text(f.get("knownHostsFile"))) : null;
         SshSettings.HostKeyPolicy policy = choice(f.get("hostKeyPolicy"), Map.of("strict", SshSettings.HostKeyPolicy.STRICT,
                 "accept-new", SshSettings.HostKeyPolicy.ACCEPT_NEW), "policy", "use strict (default) or accept-new");
-        Duration timeout = f.containsKey("connectTimeout") ? ClusterSection.duration(f.get("connectTimeout"), null) : null;
+        Duration timeout = f.containsKey("connectTimeout") ? Syntax.duration(f.get("connectTimeout"), null) : null;
         return new Draft(user, port, password, f.containsKey("password") ? true : null, key, passphrase, sudo,
                 sudoPassword, f.containsKey("sudoPassword") ? true : null, bastion, fingerprint, knownHosts, policy,
                 timeout);

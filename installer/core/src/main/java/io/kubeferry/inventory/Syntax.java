@@ -2,6 +2,8 @@ package io.kubeferry.inventory;
 
 import io.kubeferry.yaml.YamlCursor;
 
+import java.time.Duration;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** The shapes of names and values an inventory may hold, shared by its sections. */
@@ -22,5 +24,19 @@ final class Syntax {
     /** A scalar as trimmed text, or null when absent (errors for a mapping or list are recorded by the cursor). */
     static String text(YamlCursor c) {
         return c == null ? null : c.string().map(String::trim).orElse(null);
+    }
+
+    /** A duration like 8760h, 365d or 10y; the default when absent, null (with an error) when malformed or zero. */
+    static Duration duration(YamlCursor c, Duration defaultValue) {
+        if (c == null) {
+            return defaultValue;
+        }
+        Optional<String> s = c.string();
+        Optional<Duration> d = s.flatMap(Durations::parse);
+        if (s.isPresent() && (d.isEmpty() || d.get().isZero())) {
+            c.error("'" + s.get() + "' is not a duration; write it like 8760h, 365d or 10y");
+            return null;
+        }
+        return d.orElse(null);
     }
 }
