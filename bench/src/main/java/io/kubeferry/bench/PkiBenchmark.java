@@ -211,7 +211,7 @@ public final class PkiBenchmark {
             hosts.add(new Host("w" + i, a, a, null, Set.of(Role.WORKER), Map.of(), List.of()));
         }
         Networking net = new Networking(Cidr.parse("10.244.0.0/16").orElseThrow(), Cidr.parse("10.96.0.0/12").orElseThrow(),
-                "cluster.local", Networking.Cni.CALICO);
+                "cluster.local", Networking.Cni.FLANNEL);
         ClusterSpec cluster = new ClusterSpec("kubernetes", KubernetesVersion.parse("1.34.1").orElseThrow(),
                 new ControlPlaneEndpoint("lb.example.internal", 6443, ControlPlaneEndpoint.Mode.EXTERNAL), net,
                 new CertificateOptions(algorithm, CertificateOptions.DEFAULT_CA_VALIDITY,

@@ -16,7 +16,7 @@ public final class InventoryOption {
 
     /** Loads and validates; warnings go to {@code err}, errors throw (exit 2). */
     Inventory load(PrintWriter err) {
-        InventoryLoader.Loaded loaded = new InventoryLoader().read(file);
+        InventoryLoader.Loaded loaded = new InventoryLoader().read(file, InventoryLoader.Use.LOCAL);
         for (Problem w : loaded.warnings()) {
             err.println("warning: " + w.where() + ": " + w.message());
         }

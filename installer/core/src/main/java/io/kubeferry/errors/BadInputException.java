@@ -18,6 +18,10 @@ public class BadInputException extends KubeferryException {
         this(List.of(Problem.error(where, message)));
     }
 
+    public BadInputException(Location where, String message) {
+        this(List.of(Problem.error(where, message)));
+    }
+
     public List<Problem> problems() {
         return problems;
     }

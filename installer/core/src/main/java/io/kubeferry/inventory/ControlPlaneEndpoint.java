@@ -35,8 +35,7 @@ public record ControlPlaneEndpoint(String host, int port, Mode mode) {
 
     /** {@code https://host:port}, IPv6 hosts bracketed. */
     public String url() {
-        String h = host.contains(":") ? "[" + host + "]" : host;
-        return "https://" + h + ":" + port;
+        return Addresses.httpsUrl(host, port);
     }
 
     public boolean hostIsIp() {

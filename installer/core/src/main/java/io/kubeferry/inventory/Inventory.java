@@ -51,7 +51,6 @@ public record Inventory(Path source, ClusterSpec cluster, List<Host> hosts) {
 
     /** The host's own apiserver, for components on a control-plane node (kubeadm's local API endpoint). */
     public String localApiServerUrl(Host controlPlane) {
-        String a = controlPlane.internalAddress();
-        return "https://" + (a.contains(":") ? "[" + a + "]" : a) + ":" + ControlPlaneEndpoint.DEFAULT_PORT;
+        return Addresses.httpsUrl(controlPlane.internalAddress(), ControlPlaneEndpoint.DEFAULT_PORT);
     }
 }

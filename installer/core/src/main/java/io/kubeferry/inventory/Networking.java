@@ -8,8 +8,9 @@ public record Networking(Cidr podSubnet, Cidr serviceSubnet, String dnsDomain, C
     public static final String DEFAULT_SERVICE_SUBNET = "10.96.0.0/12";
     public static final String DEFAULT_DNS_DOMAIN = "cluster.local";
 
+    /** The CNIs Kubeferry installs (each has its component, templates and images). */
     public enum Cni {
-        CALICO("calico"), FLANNEL("flannel");
+        FLANNEL("flannel");
 
         private final String yamlName;
 

@@ -1,5 +1,6 @@
 package io.kubeferry.yaml;
 
+import io.kubeferry.errors.Location;
 import io.kubeferry.errors.Problem;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -40,18 +41,23 @@ public final class YamlCursor {
         return node;
     }
 
+    /** The file, line and column where this node starts, and its YAML path. */
+    public Location location() {
+        Mark m = node.getStartMark();
+        return new Location.InFile(file, m.getLine() + 1, m.getColumn() + 1, path);
+    }
+
     /** {@code file:line:column (yaml.path)}. */
     public String where() {
-        Mark m = node.getStartMark();
-        return file + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1) + " (" + path + ")";
+        return location().format();
     }
 
     public void error(String message) {
-        problems.add(Problem.error(where(), message));
+        problems.add(Problem.error(location(), message));
     }
 
     public void warning(String message) {
-        problems.add(Problem.warning(where(), message));
+        problems.add(Problem.warning(location(), message));
     }
 
     /** The child cursors of a mapping, in file order; reports unknown keys (with a suggestion) and duplicates. */

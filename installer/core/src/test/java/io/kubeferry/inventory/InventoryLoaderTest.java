@@ -1,13 +1,16 @@
 package io.kubeferry.inventory;
 
 import io.kubeferry.errors.BadInputException;
+import io.kubeferry.errors.Location;
 import io.kubeferry.errors.Problem;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,6 +92,94 @@ class InventoryLoaderTest {
         assertEquals(ControlPlaneEndpoint.Mode.EXTERNAL, inv.cluster().controlPlaneEndpoint().mode());
     }
 
+    @Test
+    void localUseNeedsNoSshCredentialsAndReadsNoSecret(@TempDir Path tmp) throws IOException {
+        Path root = Path.of(System.getProperty("kubeferry.repo.root", "../.."));
+        // the example as shipped: a key file that a fresh machine lacks, plus secrets from an unset variable and a missing file
+        String text = Files.readString(root.resolve("inventory.example.yaml"))
+                .replace("privateKeyFile: ~/.ssh/id_ed25519", "privateKeyFile: ./absent-key\n  passphrase: ${env:KF_UNSET}")
+                .replace("hosts:", "hosts:\n  - {name: lonely, address: 192.0.2.250, roles: [worker], ssh: {password: \"${file:./absent}\"}}");
+        Path file = Files.writeString(tmp.resolve("inventory.yaml"), text);
+        Inventory inv = loader().read(file, InventoryLoader.Use.LOCAL).inventory();
+        assertEquals(24, inv.hosts().size());
+        Host lonely = inv.host("lonely").orElseThrow();
+        assertNull(lonely.ssh().password(), "a secret was read for a local command");
+        assertNull(inv.hosts().get(0).ssh().passphrase());
+        assertEquals(tmp.resolve("absent-key"), inv.hosts().get(0).ssh().privateKeyFile());
+
+        // for the hosts, the missing key file is one error where it is written, not one per host
+        BadInputException e = assertThrows(BadInputException.class, () -> loader().read(file, InventoryLoader.Use.HOSTS));
+        List<String> problems = e.problems().stream().map(Problem::format).toList();
+        assertEquals(3, problems.size(), String.join("\n", problems));
+        assertEquals(1, problems.stream().filter(p -> p.contains("(ssh.privateKeyFile): private key file")).count());
+        assertEquals(1, problems.stream().filter(p -> p.contains("(ssh.passphrase): environment variable KF_UNSET")).count());
+        assertEquals(1, problems.stream().filter(p -> p.contains("(hosts[0].ssh.password): cannot read secret file")
+                && p.contains("no such file")).count());
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(file), left.toList());
+        }
+    }
+
+    @Test
+    void locationsFormatAsBeforeAndSortInFileOrder(@TempDir Path tmp) throws IOException {
+        Path file = Files.writeString(tmp.resolve("inventory.yaml"),
+                "cluster:\n  kubernetesVersion: 1.34.1\n  kubernetesVersio: 1.34.1\nhosts: []\n");
+        BadInputException e = assertThrows(BadInputException.class, () -> loader().read(file));
+        Problem first = e.problems().get(0);
+        assertEquals(new Location.InFile(file.toString(), 3, 3, "cluster.kubernetesVersio"), first.location());
+        assertEquals(file + ":3:3 (cluster.kubernetesVersio)", first.where());
+        assertEquals(file + ":4:8 (hosts)", e.problems().get(1).where());
+        assertEquals("--valid", Problem.error("--valid", "x").where());
+        assertEquals("--valid: x", Problem.error("--valid", "x").format());
+        assertEquals(file.toString(), Location.file(file.toString()).format());
+    }
+
+    /** Input that is not an inventory file is refused in words, located, exit 2; nothing is written. */
+    @Test
+    void unreadableInputIsRefusedInPlainWords(@TempDir Path tmp) throws IOException {
+        assertRefused(tmp, "is a directory; pass the inventory YAML file with -i");
+        assertRefused(tmp.resolve("nonexistent/inv.yaml"), "cannot read the inventory file (no such file); pass an existing inventory file with -i");
+        assertRefused(Path.of("/dev/zero"), "larger than 2 MiB: not an inventory");
+        String yaml = "cluster:\n  kubernetesVersion: 1.34.1\n";
+        Path utf16 = Files.write(tmp.resolve("utf16.yaml"), yaml.getBytes(StandardCharsets.UTF_16));
+        assertRefused(utf16, "the file is UTF-16 encoded; save it as UTF-8");
+        Path utf16le = Files.write(tmp.resolve("utf16le.yaml"), yaml.getBytes(StandardCharsets.UTF_16LE));
+        assertRefused(utf16le, "the file is UTF-16 encoded; save it as UTF-8");
+        Path latin1 = Files.write(tmp.resolve("latin1.yaml"), "cluster:\n  name: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
+        BadInputException e = assertRefused(latin1, "not UTF-8 text");
+        assertEquals(latin1 + ":2:12", e.problems().get(0).where());
+        Path binary = Files.write(tmp.resolve("binary.yaml"), new byte[]{'a', ':', ' ', 'b', '\n', 'c', 0, 1});
+        e = assertRefused(binary, "a NUL byte: this is not a text file");
+        assertEquals(binary + ":2:2", e.problems().get(0).where());
+        // a UTF-8 byte order mark is accepted
+        Path bom = Files.write(tmp.resolve("bom.yaml"), ("\ufeff" + Files.readString(corpusFile("good", "minimal.yaml")))
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals("kubernetes", loader().read(bom).inventory().cluster().name());
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of("binary.yaml", "bom.yaml", "latin1.yaml", "utf16.yaml", "utf16le.yaml"),
+                    left.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    private static Path corpusFile(String dir, String name) {
+        try {
+            return corpus(dir).resolve(name);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private BadInputException assertRefused(Path file, String message) {
+        BadInputException e = assertThrows(BadInputException.class, () -> loader().read(file, InventoryLoader.Use.LOCAL));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        Problem p = e.problems().get(0);
+        assertTrue(p.message().startsWith(message), p.message());
+        assertTrue(p.where().startsWith(file.toString()), p.where());
+        assertEquals(io.kubeferry.errors.ExitCode.BAD_INPUT, e.exitCode());
+        assertFalse(e.getMessage().contains("Exception"), e.getMessage());
+        return e;
+    }
+
     /** Each file under inventories/bad lists the problems it must produce in '# expect:' lines, and no others. */
     @TestFactory
     Stream<DynamicTest> badInventoriesGiveLocatedErrors() throws Exception {
@@ -100,7 +191,13 @@ class InventoryLoaderTest {
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> checkBad(f)));
     }
 
-    private void checkBad(Path file) throws IOException {
+    /**
+     * Loads a copy of the corpus file alone in a fresh directory, so that the test also proves the loader wrote
+     * nothing next to it (no .kubeferry state directory, no log) when it refuses the file.
+     */
+    private void checkBad(Path corpusFile) throws IOException {
+        Path dir = Files.createTempDirectory("bad-inventory");
+        Path file = Files.copy(corpusFile, dir.resolve(corpusFile.getFileName()));
         List<String> expected = Files.readAllLines(file).stream()
                 .filter(l -> l.startsWith("# expect: ")).map(l -> l.substring("# expect: ".length())).toList();
         assertFalse(expected.isEmpty(), "corpus file without expectations");
@@ -122,6 +219,11 @@ class InventoryLoaderTest {
             assertTrue(p.where().startsWith(file.toString()), "every problem names the file: " + p.where());
         }
         assertTrue(e.getMessage().contains(file.getFileName().toString()));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(file), left.toList(), "the loader wrote next to the inventory");
+        }
+        Files.delete(file);
+        Files.delete(dir);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.kubeferry.errors.Problem;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.inventory.InventoryLoader;
 import io.kubeferry.phase.HostConnector;
+import io.kubeferry.phase.HostPhase;
 import io.kubeferry.phase.Phase;
 import io.kubeferry.phase.PhaseRunner;
 import io.kubeferry.phase.RunContext;
@@ -74,7 +75,9 @@ public final class ActionRunner {
 
     /** Everything about the input, before any write: the inventory, then each phase's own arguments. */
     private Inventory loadAndValidate(Action action) {
-        InventoryLoader.Loaded loaded = new InventoryLoader().read(inventoryFile);
+        boolean touchesHosts = action.phases().stream().anyMatch(p -> p instanceof HostPhase h && h.needsConnection());
+        InventoryLoader.Loaded loaded = new InventoryLoader().read(inventoryFile,
+                touchesHosts ? InventoryLoader.Use.HOSTS : InventoryLoader.Use.LOCAL);
         Inventory inventory = loaded.inventory();
         List<Problem> problems = new ArrayList<>();
         for (Phase p : action.phases()) {

@@ -144,10 +144,7 @@ public final class PkiService {
         PkiPlan plan = PkiPlan.of(inventory);
         List<Problem> errors = new ArrayList<>();
         List<Problem> warnings = new ArrayList<>(plan.warnings());
-        checkHostNames(inventory, errors);
-        if (!errors.isEmpty()) {
-            throw new BadInputException(errors);
-        }
+        requireSafeHostNames(inventory);
 
         Map<CaKind, CaState> cas = new EnumMap<>(CaKind.class);
         for (CaKind kind : CaKind.values()) {
@@ -324,11 +321,11 @@ public final class PkiService {
         return false;
     }
 
-    private static void checkHostNames(Inventory inventory, List<Problem> errors) {
+    /** Host names name files under the state directory; the inventory loader allows only DNS names. */
+    private static void requireSafeHostNames(Inventory inventory) {
         for (Host h : inventory.hosts()) {
             if (!SAFE_HOST_NAME.matcher(h.name()).matches() || h.name().contains("..")) {
-                errors.add(Problem.error("hosts[" + h.name() + "].name",
-                        "'" + h.name() + "' cannot name certificate files; use letters, digits, '-', '.' and '_'"));
+                throw new IllegalStateException("host name '" + h.name() + "' cannot name certificate files");
             }
         }
     }

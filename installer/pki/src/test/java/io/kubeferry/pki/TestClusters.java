@@ -42,7 +42,7 @@ final class TestClusters {
 
     static ClusterSpec cluster(String version, ControlPlaneEndpoint endpoint, CertificateOptions certs) {
         Networking net = new Networking(Cidr.parse("10.244.0.0/16").orElseThrow(),
-                Cidr.parse("10.96.0.0/12").orElseThrow(), "cluster.local", Networking.Cni.CALICO);
+                Cidr.parse("10.96.0.0/12").orElseThrow(), "cluster.local", Networking.Cni.FLANNEL);
         return new ClusterSpec("kubernetes", KubernetesVersion.parse(version).orElseThrow(), endpoint, net, certs,
                 Map.of(), ClusterSpec.DEFAULT_IMAGE_REPOSITORY);
     }

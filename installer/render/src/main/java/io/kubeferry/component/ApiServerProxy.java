@@ -1,6 +1,5 @@
 package io.kubeferry.component;
 
-import io.kubeferry.errors.BadInputException;
 import io.kubeferry.host.Shell;
 import io.kubeferry.inventory.ControlPlaneEndpoint;
 import io.kubeferry.inventory.Host;
@@ -42,15 +41,11 @@ public final class ApiServerProxy extends PerHostComponent {
     @Override
     protected List<RenderedFile> files(RenderContext c, Host h) {
         ControlPlaneEndpoint ep = c.cluster().controlPlaneEndpoint();
-        if (ep.port() != ControlPlaneEndpoint.DEFAULT_PORT) {
-            // control-plane nodes map the name to their own apiserver, which listens on the default port
-            throw new BadInputException("cluster.controlPlaneEndpoint.port", "in local-proxy mode the endpoint port "
-                    + "must be the apiserver port " + ControlPlaneEndpoint.DEFAULT_PORT + " (got " + ep.port()
-                    + "); remove the port or use an external load balancer");
-        }
-        if (ep.hostIsIp()) {
-            throw new BadInputException("cluster.controlPlaneEndpoint.host", "in local-proxy mode the endpoint "
-                    + "must be a DNS name that each node maps in /etc/hosts (got the IP " + ep.host() + ")");
+        if (ep.port() != ControlPlaneEndpoint.DEFAULT_PORT || ep.hostIsIp()) {
+            // control-plane nodes map the name to their own apiserver, which listens on the default port; the
+            // inventory loader refuses another port or an IP
+            throw new IllegalStateException("local-proxy endpoint " + ep.url() + " is not a name on port "
+                    + ControlPlaneEndpoint.DEFAULT_PORT);
         }
         List<RenderedFile> files = new ArrayList<>();
         files.add(c.file(HOSTS_FRAGMENT, 0644, "apiserver-proxy/hosts.ftl", h));

@@ -1,8 +1,6 @@
 package io.kubeferry.component;
 
-import io.kubeferry.errors.BadInputException;
 import io.kubeferry.inventory.Inventory;
-import io.kubeferry.inventory.Networking;
 
 import java.util.List;
 
@@ -28,13 +26,8 @@ public final class Components {
                 new Flannel());
     }
 
-    /** The components this inventory uses; fails when its CNI has no component yet. */
+    /** The components this inventory uses (every CNI of the model has its component). */
     public static List<Component> forInventory(List<Component> all, Inventory inventory) {
-        Networking.Cni cni = inventory.cluster().networking().cni();
-        if (cni != Networking.Cni.FLANNEL) {
-            throw new BadInputException("cluster.networking.cni", "CNI '" + cni.yamlName()
-                    + "' has no templates yet; use 'flannel'");
-        }
         return all.stream().filter(c -> c.enabled(inventory)).toList();
     }
 }

@@ -3,10 +3,6 @@ package io.kubeferry.component;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
-import io.kubeferry.errors.BadInputException;
-import io.kubeferry.errors.Problem;
-
-import java.util.ArrayList;
 import java.util.List;
 
 /** Stacked etcd: a static pod on every etcd member, all members started together with the full initial cluster. */
@@ -34,17 +30,11 @@ public final class Etcd extends StaticPodComponent {
 
     @Override
     public ComponentOutput render(RenderContext context) {
-        List<Problem> problems = new ArrayList<>();
         for (Host h : context.inventory().etcdMembers()) {
             if (!h.isControlPlane()) {
-                // a static pod needs a kubelet, and only nodes get one
-                problems.add(Problem.error("hosts." + h.name() + ".roles", "etcd on a host that is not a control-plane "
-                        + "node is not supported yet; give the etcd role to control-plane hosts only (or to none: "
-                        + "etcd then runs on every control-plane host)"));
+                // a static pod needs a kubelet, and only nodes get one; the inventory loader refuses this
+                throw new IllegalStateException("etcd member " + h.name() + " is not a control-plane host");
             }
-        }
-        if (!problems.isEmpty()) {
-            throw new BadInputException(problems);
         }
         return super.render(context);
     }

@@ -1,6 +1,5 @@
 package io.kubeferry.component;
 
-import io.kubeferry.errors.BadInputException;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.inventory.Networking;
 
@@ -21,8 +20,7 @@ public final class Flannel extends AddonComponent {
     @Override
     public ComponentOutput render(RenderContext c) {
         if (c.cluster().networking().podSubnet() == null) {
-            throw new BadInputException("cluster.networking.podSubnet",
-                    "flannel needs a pod subnet; set one, e.g. 10.244.0.0/16");
+            throw new IllegalStateException("flannel needs a pod subnet; the inventory loader always sets one");
         }
         return ComponentOutput.addons(List.of(addon(c, "flannel", "flannel/flannel.yaml.ftl")));
     }

@@ -3,9 +3,6 @@ package io.kubeferry.component;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
-import io.kubeferry.errors.BadInputException;
-import io.kubeferry.errors.Problem;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,43 +28,20 @@ public final class Kubelet extends PerHostComponent {
 
     @Override
     public ComponentOutput render(RenderContext context) {
-        List<Problem> problems = new ArrayList<>();
+        // the inventory loader refuses such flags and labels, located; this guards the flags file's quoting
         context.cluster().extraArgsFor("kubelet").forEach((k, v) -> {
             if (UNSAFE_IN_ENV.matcher(k + v).find()) {
-                problems.add(Problem.error("cluster.extraArgs.kubelet." + k, "value must not contain spaces, quotes, "
-                        + "backslashes, '$' or '`' (it goes into the kubelet's flags file)"));
+                throw new IllegalStateException("kubelet extra arg " + k + " cannot go into the kubelet's flags file");
             }
         });
         for (Host h : hosts(context.inventory())) {
             h.labels().forEach((k, v) -> {
-                String where = "hosts." + h.name() + ".labels." + k;
                 if (UNSAFE_IN_ENV.matcher(k + v).find() || (k + v).contains(",")) {
-                    problems.add(Problem.error(where, "label must not contain spaces, commas, quotes, backslashes, "
-                            + "'$' or '`'"));
-                } else if (restrictedPrefix(k)) {
-                    problems.add(Problem.error(where, "the kubelet may not set labels under kubernetes.io or k8s.io "
-                            + "(except kubelet.kubernetes.io and node.kubernetes.io); apply it through the API after "
-                            + "the install instead"));
+                    throw new IllegalStateException("label " + k + " of " + h.name() + " cannot go into --node-labels");
                 }
             });
         }
-        if (!problems.isEmpty()) {
-            throw new BadInputException(problems);
-        }
         return super.render(context);
-    }
-
-    private static boolean restrictedPrefix(String labelKey) {
-        int slash = labelKey.indexOf('/');
-        if (slash < 0) {
-            return false;
-        }
-        String prefix = labelKey.substring(0, slash);
-        boolean k8s = prefix.equals("kubernetes.io") || prefix.endsWith(".kubernetes.io")
-                || prefix.equals("k8s.io") || prefix.endsWith(".k8s.io");
-        boolean allowed = prefix.equals("kubelet.kubernetes.io") || prefix.endsWith(".kubelet.kubernetes.io")
-                || prefix.equals("node.kubernetes.io") || prefix.endsWith(".node.kubernetes.io");
-        return k8s && !allowed;
     }
 
     /** kubeadm's per-node kubelet settings from 1.34 (NodeLocalCRISocket), patched into config.yaml. */

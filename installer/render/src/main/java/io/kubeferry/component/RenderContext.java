@@ -1,6 +1,7 @@
 package io.kubeferry.component;
 
 import io.kubeferry.host.HostFacts;
+import io.kubeferry.inventory.Addresses;
 import io.kubeferry.inventory.ClusterSpec;
 import io.kubeferry.inventory.ControlPlaneEndpoint;
 import io.kubeferry.inventory.Host;
@@ -146,7 +147,7 @@ public final class RenderContext {
         endpoint.put("host", ep.host());
         endpoint.put("port", ep.port());
         endpoint.put("url", io.kubeferry.inventory.ApiServerUrls.forCluster(inventory));
-        endpoint.put("hostPort", (ep.host().contains(":") ? "[" + ep.host() + "]" : ep.host()) + ":" + ep.port());
+        endpoint.put("hostPort", Addresses.hostPort(ep.host(), ep.port()));
         endpoint.put("mode", ep.mode().yamlName());
         endpoint.put("localProxy", ep.mode() == ControlPlaneEndpoint.Mode.LOCAL_PROXY);
         cluster.put("endpoint", endpoint);
@@ -173,8 +174,8 @@ public final class RenderContext {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", h.name());
             m.put("address", h.internalAddress());
-            m.put("peerUrl", "https://" + bracket(h.internalAddress()) + ":2380");
-            m.put("clientUrl", "https://" + bracket(h.internalAddress()) + ":2379");
+            m.put("peerUrl", Addresses.httpsUrl(h.internalAddress(), 2380));
+            m.put("clientUrl", Addresses.httpsUrl(h.internalAddress(), 2379));
             members.add(m);
             initial.add(h.name() + "=" + m.get("peerUrl"));
             clientUrls.add((String) m.get("clientUrl"));
@@ -232,9 +233,5 @@ public final class RenderContext {
     static String goDuration(Duration d) {
         long s = d.getSeconds();
         return (s / 3600) + "h" + (s % 3600 / 60) + "m" + (s % 60) + "s";
-    }
-
-    static String bracket(String address) {
-        return address.contains(":") ? "[" + address + "]" : address;
     }
 }

@@ -50,19 +50,20 @@ public final class RenderService {
     /**
      * Renders every enabled component. Problems from all components are gathered and thrown together.
      *
-     * @throws BadInputException for an unsupported version or CNI, a bad endpoint, or a template error
+     * The inventory's own rules (version, CNI, endpoint, extra args, labels, roles) were checked by the
+     * inventory loader, located in the file, before anything was written.
+     *
+     * @throws BadInputException for a template error (a bundle's templates)
      */
     public RenderedCluster renderAll(Inventory inventory, RenderInputs inputs) {
         KubernetesVersion v = inventory.cluster().kubernetesVersion();
         if (!v.isSupported()) {
-            throw new BadInputException("cluster.kubernetesVersion", "version " + v + " is not supported; "
-                    + "templates exist for 1." + KubernetesVersion.MIN_SUPPORTED_MINOR + " to 1."
-                    + KubernetesVersion.MAX_SUPPORTED_MINOR);
+            throw new IllegalStateException("Kubernetes " + v + " has no templates; the inventory loader refuses it");
         }
         ImageSet images = inputs.images().orElseGet(() -> ImageSet.defaultsFor(inventory.cluster()));
         RenderContext ctx = new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem(), inputs.hostFacts(),
                 inputs.externalCa());
-        List<Problem> problems = new ArrayList<>(checkExtraArgs(inventory));
+        List<Problem> problems = new ArrayList<>();
         List<RenderedCluster.Rendered> rendered = new ArrayList<>();
         for (Component c : Components.forInventory(components, inventory)) {
             try {
@@ -100,30 +101,6 @@ public final class RenderService {
         notes.addAll(NodeMetadata.notes(nodeMetadata.values(), hosts));
         return new RenderedCluster(rendered, hosts, Map.of(), notes, nodeMetadata);
     }
-
-    /** Flag names and values end up on command lines and in YAML lists: keep them to what a flag can be. */
-    private static List<Problem> checkExtraArgs(Inventory inventory) {
-        List<Problem> problems = new ArrayList<>();
-        inventory.cluster().extraArgs().forEach((component, args) -> {
-            if (!RenderContext.ARG_COMPONENTS.contains(component)) {
-                problems.add(Problem.error("cluster.extraArgs." + component, "unknown component; extra args are "
-                        + "accepted for " + String.join(", ", RenderContext.ARG_COMPONENTS)));
-            }
-            args.forEach((name, value) -> {
-                String where = "cluster.extraArgs." + component + "." + name;
-                if (!FLAG_NAME.matcher(name).matches()) {
-                    problems.add(Problem.error(where, "a flag name is lower-case letters, digits and dashes, without "
-                            + "the leading '--' (e.g. audit-log-path)"));
-                }
-                if (value.contains("\n") || value.contains("\r")) {
-                    problems.add(Problem.error(where, "a flag value must be one line"));
-                }
-            });
-        });
-        return problems;
-    }
-
-    private static final java.util.regex.Pattern FLAG_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9.-]*");
 
     /** Renders one component alone (for the phase runner re-running a single step). */
     public ComponentOutput render(Component component, Inventory inventory, RenderInputs inputs) {

@@ -3,7 +3,6 @@ package io.kubeferry.render;
 import io.kubeferry.component.Addon;
 import io.kubeferry.inventory.ApiServerUrls;
 import io.kubeferry.component.RenderedFile;
-import io.kubeferry.errors.BadInputException;
 import io.kubeferry.inventory.ControlPlaneEndpoint;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
@@ -104,16 +103,14 @@ class EndpointTest {
     }
 
     @Test
-    void localProxyOnAnotherPortOrAnIpIsRefusedWithTheField() {
+    void localProxyOnAnotherPortOrAnIpIsGuarded() {
         Inventory port = Fixtures.ha().endpoint(new ControlPlaneEndpoint(Fixtures.PROXY_NAME, 8443,
                 ControlPlaneEndpoint.Mode.LOCAL_PROXY)).build();
-        BadInputException e = assertThrows(BadInputException.class,
-                () -> new RenderService(TemplateSource.builtIn()).renderAll(port));
-        assertTrue(e.getMessage().contains("cluster.controlPlaneEndpoint.port"), e.getMessage());
+        // the inventory loader refuses both, located (InventoryLoaderTest's local-proxy-port.yaml); rendering guards
+        assertThrows(IllegalStateException.class, () -> new RenderService(TemplateSource.builtIn()).renderAll(port));
         Inventory ip = Fixtures.ha().endpoint(new ControlPlaneEndpoint("10.20.0.100", 6443,
                 ControlPlaneEndpoint.Mode.LOCAL_PROXY)).build();
-        e = assertThrows(BadInputException.class, () -> new RenderService(TemplateSource.builtIn()).renderAll(ip));
-        assertTrue(e.getMessage().contains("cluster.controlPlaneEndpoint.host"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> new RenderService(TemplateSource.builtIn()).renderAll(ip));
     }
 
     @Test

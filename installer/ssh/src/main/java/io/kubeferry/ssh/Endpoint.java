@@ -1,5 +1,6 @@
 package io.kubeferry.ssh;
 
+import io.kubeferry.inventory.Addresses;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Secret;
 import io.kubeferry.inventory.SshSettings;
@@ -57,7 +58,7 @@ record Endpoint(String hostName, String settingsPrefix, String address, int port
 
     /** {@code user@address:port}: what the user recognizes in a message. */
     String display() {
-        return user + "@" + address + ":" + port;
+        return user + "@" + Addresses.hostPort(address, port);
     }
 
     /** Identifies a bastion connection that several hosts can share. */
