@@ -7,7 +7,6 @@ import io.kubeferry.component.RenderedFile;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.pki.CaKind;
-import io.kubeferry.pki.PkiFile;
 import io.kubeferry.pki.PkiLayout;
 import io.kubeferry.pki.PkiReport;
 import io.kubeferry.pki.PkiService;
@@ -67,7 +66,7 @@ final class RenderCommand implements Callable<Integer> {
                 : bundle.map(b -> TemplateSource.directory(b.resolve("templates"))).orElseGet(TemplateSource::builtIn);
         Host firstControlPlane = inv.controlPlanes().get(0);
         byte[] caPem = pki.filesFor(inv, firstControlPlane).stream()
-                .filter(f -> f.hostPath().equals("/etc/kubernetes/pki/ca.crt")).findFirst().orElseThrow().content();
+                .filter(f -> f.path().equals("/etc/kubernetes/pki/ca.crt")).findFirst().orElseThrow().content();
         PkiLayout layout = PkiLayout.of(inv);
         boolean externalCa = Files.isRegularFile(layout.caCert(CaKind.KUBERNETES))
                 && !Files.exists(layout.caKey(CaKind.KUBERNETES)); // the operator keeps the CA key
@@ -84,7 +83,7 @@ final class RenderCommand implements Callable<Integer> {
             Map<String, List<RenderedFile>> secrets = new LinkedHashMap<>();
             for (Host h : inv.hosts()) {
                 secrets.put(h.name(), pki.filesFor(inv, h).stream()
-                        .map((PkiFile f) -> new RenderedFile(f.hostPath(), f.content(), f.mode())).toList());
+                        .map(f -> new RenderedFile(f.path(), f.content(), f.mode())).toList());
             }
             rendered = rendered.withExtraFiles(secrets);
         }

@@ -1,10 +1,10 @@
 package io.kubeferry.phase.builtin;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.phase.DryRunPlan;
 import io.kubeferry.phase.Phase;
 import io.kubeferry.phase.RunContext;
-import io.kubeferry.pki.PkiFile;
 import io.kubeferry.pki.PkiReport;
 import io.kubeferry.pki.PkiService;
 
@@ -14,7 +14,7 @@ import java.util.Map;
 /** Re-signs certificates in the local state directory (no host touched); remembers what changed per host. */
 public final class RenewCertificatesPhase implements Phase {
     private final String name;
-    private volatile Map<Host, List<PkiFile>> changed = Map.of();
+    private volatile Map<Host, List<HostFile>> changed = Map.of();
 
     public RenewCertificatesPhase(String name) {
         this.name = name;
@@ -41,7 +41,7 @@ public final class RenewCertificatesPhase implements Phase {
     }
 
     /** Per host, the files this run re-signed (empty before {@link #run}). */
-    public Map<Host, List<PkiFile>> changedFiles() {
+    public Map<Host, List<HostFile>> changedFiles() {
         return changed;
     }
 }
