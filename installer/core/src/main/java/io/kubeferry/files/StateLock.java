@@ -56,8 +56,8 @@ public final class StateLock implements AutoCloseable {
     }
 
     static StateLock acquire(StateDirectory directory, String command, boolean wait, Consumer<String> waiting) {
-        Path key = directory.path();
-        Path file = key.resolve(FILE_NAME);
+        Path file = directory.path().resolve(FILE_NAME);
+        Path key = realPath(directory.path()); // one entry however the directory was reached (links, ..)
         boolean told = false;
         while (true) {
             String holder;
@@ -85,7 +85,7 @@ public final class StateLock implements AutoCloseable {
                 }
             }
             String message = "another kubeferry command (" + holder + ") is changing this cluster's state in "
-                    + key + "; wait for it or run with --wait";
+                    + directory.path() + "; wait for it or run with --wait";
             if (!wait) {
                 throw new UnexpectedStateException(message);
             }
@@ -97,7 +97,7 @@ public final class StateLock implements AutoCloseable {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new UnexpectedStateException("interrupted while waiting for the lock on " + key, e);
+                throw new UnexpectedStateException("interrupted while waiting for the lock on " + directory.path(), e);
             }
         }
     }
@@ -121,10 +121,11 @@ public final class StateLock implements AutoCloseable {
      */
     public void requireFor(Path stateDir) {
         if (!held()) {
-            throw new IllegalStateException("the lock on " + key + " was released before " + command + " finished writing");
+            throw new IllegalStateException("the lock on " + directory.path() + " was released before " + command
+                    + " finished writing");
         }
-        if (!key.equals(stateDir.toAbsolutePath().normalize())) {
-            throw new IllegalStateException("holds the lock of " + key + ", not of " + stateDir);
+        if (!directory.path().equals(stateDir.toAbsolutePath().normalize())) {
+            throw new IllegalStateException("holds the lock of " + directory.path() + ", not of " + stateDir);
         }
     }
 
@@ -133,9 +134,9 @@ public final class StateLock implements AutoCloseable {
      * are made 0700. A local failure is a located error ({@link LocalIoFailure}).
      */
     public void write(Path relative, byte[] content, int mode) {
-        requireFor(key);
+        requireFor(directory.path());
         Path file = directory.resolveInside(relative);
-        directory.directory(key.relativize(file.getParent()));
+        directory.directory(directory.path().relativize(file.getParent()));
         try {
             PrivateFiles.write(file, content, mode, StateDirectory.DIR_MODE);
         } catch (IOException e) {
@@ -176,6 +177,14 @@ public final class StateLock implements AutoCloseable {
         channel.truncate(0);
         channel.write(ByteBuffer.wrap(line), 0);
         channel.force(false);
+    }
+
+    private static Path realPath(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            throw LocalIoFailure.of(dir, "lock the state directory", e);
+        }
     }
 
     private static FileChannel open(Path file) {

@@ -50,6 +50,18 @@ class StateLockTest {
     }
 
     @Test
+    void theSameDirectoryReachedThroughALinkIsTheSameLock() throws Exception {
+        StateDirectory sd = StateDirectory.open(state());
+        Files.createSymbolicLink(dir.resolve("alias"), dir.resolve(".kubeferry"));
+        try (StateLock held = sd.lock("certs generate", false)) {
+            // not an OverlappingFileLockException (an internal error): refused like any second command
+            UnexpectedStateException e = assertThrows(UnexpectedStateException.class,
+                    () -> StateDirectory.open(dir.resolve("alias/prod")).lock("render", false));
+            assertTrue(e.getMessage().contains("`certs generate`"), e.getMessage());
+        }
+    }
+
+    @Test
     void waitingTakesTheLockOnceTheHolderIsDone() throws Exception {
         StateDirectory sd = StateDirectory.open(state());
         StateLock first = sd.lock("certs generate", false);
