@@ -198,8 +198,7 @@ final class Generation {
         });
         leafWrites.forEach(writes::addAll);
         for (Decision d : decisions) {
-            entries.add(new PkiReport.Entry(d.kubeconfig() != null ? d.kubeconfig().fileName() : d.cert().name(),
-                    d.host(), d.file(layout), d.action(), d.reason()));
+            entries.add(new PkiReport.Entry(d.name(), d.host(), d.file(layout), d.action(), d.reason()));
         }
 
         // CAs first, so a crash midway never leaves leaves signed by a CA that is not on disk
