@@ -123,6 +123,25 @@ class StateLockTest {
     }
 
     @Test
+    void aFullDiskIsUnexpectedStateNamingTheFile() throws Exception {
+        StateDirectoryTest.assumeRoot();
+        Path small = Files.createDirectories(dir.resolve("small"));
+        StateDirectoryTest.run("mount", "-t", "tmpfs", "-o", "size=64k,mode=700", "tmpfs", small.toString());
+        try (StateLock lock = StateDirectory.open(small.resolve(".kubeferry/prod")).lock("certs generate", false)) {
+            Path file = small.resolve(".kubeferry/prod/pki/big.key");
+            UnexpectedStateException e = assertThrows(UnexpectedStateException.class,
+                    () -> lock.write(Path.of("pki/big.key"), new byte[1 << 20], 0600));
+            assertTrue(e.getMessage().startsWith(file + ": cannot write: No space left on device; free some space"),
+                    e.getMessage());
+            try (Stream<Path> s = Files.list(file.getParent())) {
+                assertEquals(List.of(), s.toList(), "a partial or temporary file was left");
+            }
+        } finally {
+            StateDirectoryTest.run("umount", small.toString());
+        }
+    }
+
+    @Test
     void anotherProcessHoldingTheLockIsNamedAndItsDeathReleasesIt() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process holder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
