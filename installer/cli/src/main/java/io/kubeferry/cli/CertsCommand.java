@@ -1,6 +1,7 @@
 package io.kubeferry.cli;
 
 import io.kubeferry.errors.Problem;
+import io.kubeferry.files.StateLock;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.action.Actions;
 import io.kubeferry.plan.ClusterPlanner;
@@ -50,7 +51,10 @@ final class CertsCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             Inventory inv = inventory.load(spec.commandLine().getErr());
-            PkiReport report = ClusterPlanner.forThisInstaller(new PkiService(), Optional.empty()).certificates(inv);
+            PkiReport report;
+            try (StateLock lock = inventory.lockState(inv, "certs generate", spec.commandLine().getErr())) {
+                report = ClusterPlanner.forThisInstaller(new PkiService(), Optional.empty()).certificates(inv, lock);
+            }
             printReport(out, spec.commandLine().getErr(), inv, report);
             return 0;
         }

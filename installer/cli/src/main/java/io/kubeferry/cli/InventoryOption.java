@@ -1,6 +1,8 @@
 package io.kubeferry.cli;
 
 import io.kubeferry.errors.Problem;
+import io.kubeferry.files.StateDirectory;
+import io.kubeferry.files.StateLock;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.inventory.InventoryLoader;
 import picocli.CommandLine.Option;
@@ -13,6 +15,18 @@ public final class InventoryOption {
     @Option(names = {"-i", "--inventory"}, required = true, paramLabel = "FILE",
             description = "The inventory YAML describing the cluster and its hosts.")
     Path file;
+
+    @Option(names = "--wait", description = "When another command is changing this cluster's state directory,"
+            + " wait for it to finish instead of stopping.")
+    boolean waitForLock;
+
+    /** The lock of the cluster's state directory, for a command that changes it; held until closed. */
+    StateLock lockState(Inventory inventory, String command, PrintWriter err) {
+        return StateDirectory.open(inventory.stateDir()).lock(command, waitForLock, line -> {
+            err.println(line);
+            err.flush();
+        });
+    }
 
     /** Loads and validates; warnings go to {@code err}, errors throw (exit 2). */
     Inventory load(PrintWriter err) {

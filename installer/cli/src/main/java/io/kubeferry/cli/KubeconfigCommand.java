@@ -1,6 +1,8 @@
 package io.kubeferry.cli;
 
 import io.kubeferry.errors.BadInputException;
+import io.kubeferry.files.LocalIoFailure;
+import io.kubeferry.files.PrivateFiles;
 import io.kubeferry.inventory.Durations;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.pki.UserKubeconfigs;
@@ -12,10 +14,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -87,14 +86,9 @@ final class KubeconfigCommand implements Runnable {
 
         private static void write(Path file, byte[] content) {
             try {
-                Path dir = file.toAbsolutePath().getParent();
-                Files.createDirectories(dir);
-                Path tmp = Files.createTempFile(dir, ".kubeconfig", ".tmp",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.write(tmp, content);
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                PrivateFiles.write(file, content, 0600, 0700);
             } catch (IOException e) {
-                throw new BadInputException(file.toString(), "cannot write: " + e.getMessage());
+                throw LocalIoFailure.of(file, "write", e);
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.kubeferry.cli;
 
+import io.kubeferry.files.StateLock;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.pki.PkiReport;
 import io.kubeferry.pki.PkiService;
@@ -46,11 +47,14 @@ final class RenderCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Inventory inv = inventory.load(spec.commandLine().getErr());
         ClusterPlanner planner = ClusterPlanner.forThisInstaller(new PkiService(), Optional.ofNullable(templates));
-        PkiReport report = planner.certificates(inv); // idempotent: the same PKI the install will use
-        if (report.changedAnything()) {
-            CertsCommand.printReport(out, spec.commandLine().getErr(), inv, report);
+        ClusterPlan plan;
+        try (StateLock lock = inventory.lockState(inv, "render", spec.commandLine().getErr())) {
+            PkiReport report = planner.certificates(inv, lock); // idempotent: the same PKI the install will use
+            if (report.changedAnything()) {
+                CertsCommand.printReport(out, spec.commandLine().getErr(), inv, report);
+            }
+            plan = planner.plan(inv, Map.of());
         }
-        ClusterPlan plan = planner.plan(inv, Map.of());
         RenderedCluster rendered = withSecrets ? plan.renderedWithSecrets() : plan.rendered();
         OutputTree.write(rendered, output);
         rendered.summary().forEach(out::println);

@@ -20,6 +20,10 @@ public final class RunOptionsMixin {
     @Option(names = "--dry-run", description = "Show what would change on each host; change nothing.")
     boolean dryRun;
 
+    @Option(names = "--wait", description = "When another command is changing this cluster's state directory,"
+            + " wait for it to finish instead of stopping.")
+    boolean waitForLock;
+
     @Option(names = {"-v", "--verbose"}, description = "Print details (always written to the log).")
     boolean verbose;
 
@@ -32,6 +36,6 @@ public final class RunOptionsMixin {
         if (concurrency < 1) {
             throw new io.kubeferry.errors.BadInputException("--concurrency", "must be at least 1, got " + concurrency);
         }
-        return new RunOptions(concurrency, dryRun, verbose);
+        return new RunOptions(concurrency, dryRun, verbose, waitForLock);
     }
 }

@@ -10,12 +10,18 @@ import java.util.Optional;
  * A named, ordered list of phases (k0sctl's actions): what one command does to the cluster. Commands build an
  * action and hand it to the {@link ActionRunner}; {@code installer phase NAME} runs one phase of an action.
  *
- * @param keepGoing when a host fails, leave it out of the later phases and go on with the others (a report
- *                  such as {@code check}); otherwise the first failure stops the run
+ * @param keepGoing    when a host fails, leave it out of the later phases and go on with the others (a report
+ *                     such as {@code check}); otherwise the first failure stops the run
+ * @param changesState the action writes the cluster's state directory (certificates, records): it runs holding
+ *                     the directory's lock, so two such commands never interleave
  */
-public record Action(String name, String description, List<Phase> phases, boolean keepGoing) {
+public record Action(String name, String description, List<Phase> phases, boolean keepGoing, boolean changesState) {
     public Action {
         phases = List.copyOf(phases);
+    }
+
+    public Action(String name, String description, List<Phase> phases, boolean keepGoing) {
+        this(name, description, phases, keepGoing, false);
     }
 
     public List<String> phaseNames() {
@@ -31,7 +37,7 @@ public record Action(String name, String description, List<Phase> phases, boolea
         for (Phase p : phases) {
             if (p.name().equals(phaseName)) {
                 out.add(p);
-                return Optional.of(new Action("phase-" + phaseName, p.title(), out, false));
+                return Optional.of(new Action("phase-" + phaseName, p.title(), out, false, changesState));
             }
             if (p.readOnly()) {
                 out.add(p);

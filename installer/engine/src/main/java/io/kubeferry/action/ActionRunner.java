@@ -5,6 +5,8 @@ import io.kubeferry.errors.BadInputException;
 import io.kubeferry.errors.ExitCode;
 import io.kubeferry.errors.KubeferryException;
 import io.kubeferry.errors.Problem;
+import io.kubeferry.files.StateDirectory;
+import io.kubeferry.files.StateLock;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.inventory.InventoryLoader;
 import io.kubeferry.phase.HostConnector;
@@ -51,10 +53,17 @@ public final class ActionRunner {
     public void run(Action action) {
         Inventory inventory = loadAndValidate(action);
         PhaseRunner runner = new PhaseRunner();
-        try (Console console = new Console(out, err, options.verbose())) {
+        // taken before the log is opened: a refused second command leaves nothing behind
+        try (StateLock lock = action.changesState() && !options.dryRun()
+                ? StateDirectory.open(inventory.stateDir()).lock(commandName(action), options.waitForLock(),
+                err::println) : null;
+             Console console = new Console(out, err, options.verbose())) {
             openLog(console, action.name());
             try (RunContext ctx = new RunContext(options, console, runner, connector.apply(console))) {
                 ctx.setInventory(inventory);
+                if (lock != null) {
+                    ctx.setStateLock(lock);
+                }
                 console.detail(String.format(Locale.ROOT, "%s: cluster %s, Kubernetes %s, %d hosts (%d control-plane,"
                                 + " %d workers), endpoint %s", inventoryFile, inventory.cluster().name(),
                         inventory.cluster().kubernetesVersion(), inventory.hosts().size(), inventory.controlPlanes().size(),
@@ -71,6 +80,10 @@ public final class ActionRunner {
                 throw new RunFailedException(e, console.redact(e.getMessage()), console.logFile());
             }
         }
+    }
+
+    private static String commandName(Action action) {
+        return action.name().replace('-', ' ');
     }
 
     /** Everything about the input, before any write: the inventory, then each phase's own arguments. */

@@ -31,10 +31,10 @@ public final class Actions {
         PkiService pki = new PkiService();
         RenewCertificatesPhase renew = new RenewCertificatesPhase(pki, nameOrAll);
         if (localOnly) {
-            return new Action("certs-renew", "re-sign certificates in the state directory", List.of(renew), false);
+            return new Action("certs-renew", "re-sign certificates in the state directory", List.of(renew), false, true);
         }
         return new Action("certs-renew", "re-sign certificates, push them and restart what reads them",
-                List.of(new ConnectPhase(), renew, new PushPkiPhase(pki)), false);
+                List.of(new ConnectPhase(), renew, new PushPkiPhase(pki)), false, true);
     }
 
     /**

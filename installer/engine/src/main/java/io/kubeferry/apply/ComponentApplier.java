@@ -1,8 +1,8 @@
 package io.kubeferry.apply;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.component.Component;
 import io.kubeferry.component.ContentHash;
-import io.kubeferry.component.RenderedFile;
 import io.kubeferry.host.RemoteHost;
 import io.kubeferry.host.Shell;
 import io.kubeferry.inventory.Host;
@@ -45,7 +45,7 @@ public final class ComponentApplier {
      * nothing restarts. A component whose start depends on {@code changed} also restarts when its stamp is not
      * the hash of these files, e.g. after an earlier run put them and failed before its restart.
      */
-    public Report apply(RemoteHost remote, Component component, Host host, List<RenderedFile> files) {
+    public Report apply(RemoteHost remote, Component component, Host host, List<HostFile> files) {
         Set<String> watched = component.watchedDirectories();
         List<String> executed = new ArrayList<>();
         Set<String> dirs = directories(component, host, files);
@@ -62,7 +62,7 @@ public final class ComponentApplier {
             }
         }
         List<String> changedPaths = new ArrayList<>();
-        for (RenderedFile f : files) {
+        for (HostFile f : files) {
             if (watched.contains(parent(f.path()))) {
                 String staged = Component.STAGING_ROOT + f.path();
                 remote.put(f.content(), staged, f.mode());
@@ -98,9 +98,9 @@ public final class ComponentApplier {
      * What {@link #apply} would do, found by reading the host only: each file compared by sha256 with what is
      * there, the stamp compared, and the start commands that would then run. Changes nothing.
      */
-    public Report dryRun(RemoteHost remote, Component component, Host host, List<RenderedFile> files) {
+    public Report dryRun(RemoteHost remote, Component component, Host host, List<HostFile> files) {
         List<String> changedPaths = new ArrayList<>();
-        for (RenderedFile f : files) {
+        for (HostFile f : files) {
             String want = ContentHash.sha256Hex(f.content());
             String have = remote.exec("sha256sum " + Shell.quote(f.path()) + " 2>/dev/null").stdout().strip();
             if (!have.startsWith(want + " ")) {
@@ -114,12 +114,12 @@ public final class ComponentApplier {
     }
 
     /** Stops the component and removes every file it put on the host and the state it created. Idempotent. */
-    public void clean(RemoteHost remote, Component component, Host host, List<RenderedFile> files) {
+    public void clean(RemoteHost remote, Component component, Host host, List<HostFile> files) {
         for (String cmd : component.stopCommands(host)) {
             remote.execChecked(cmd);
         }
-        List<String> paths = new ArrayList<>(files.stream().map(RenderedFile::path).toList());
-        for (RenderedFile f : files) {
+        List<String> paths = new ArrayList<>(files.stream().map(HostFile::path).toList());
+        for (HostFile f : files) {
             if (component.watchedDirectories().contains(parent(f.path()))) {
                 paths.add(Component.STAGING_ROOT + f.path());
             }
@@ -133,9 +133,9 @@ public final class ComponentApplier {
         }
     }
 
-    private static Set<String> directories(Component component, Host host, List<RenderedFile> files) {
+    private static Set<String> directories(Component component, Host host, List<HostFile> files) {
         Set<String> dirs = new LinkedHashSet<>();
-        for (RenderedFile f : files) {
+        for (HostFile f : files) {
             String dir = parent(f.path());
             dirs.add(dir);
             if (component.watchedDirectories().contains(dir)) {

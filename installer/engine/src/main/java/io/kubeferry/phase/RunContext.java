@@ -25,6 +25,7 @@ public final class RunContext implements AutoCloseable {
     private final Map<String, java.util.concurrent.FutureTask<RemoteHost>> connections = new ConcurrentHashMap<>();
     private final java.util.Set<String> failedHosts = ConcurrentHashMap.newKeySet();
     private volatile Inventory inventory;
+    private volatile io.kubeferry.files.StateLock stateLock;
 
     public RunContext(RunOptions options, Console console, PhaseRunner runner, HostConnector connector) {
         this.options = options;
@@ -106,6 +107,18 @@ public final class RunContext implements AutoCloseable {
 
     public boolean isConnected(Host host) {
         return connections.containsKey(host.name());
+    }
+
+    /** The lock of the cluster's state directory, held for the whole run by an action that changes the state. */
+    public io.kubeferry.files.StateLock stateLock() {
+        if (stateLock == null) {
+            throw new IllegalStateException("this action does not hold the state directory's lock");
+        }
+        return stateLock;
+    }
+
+    public void setStateLock(io.kubeferry.files.StateLock lock) {
+        this.stateLock = lock;
     }
 
     /** A host that failed in a run that keeps going: later phases leave it out. */

@@ -5,11 +5,16 @@ package io.kubeferry.phase;
  *
  * @param concurrency hosts worked on at once
  * @param dryRun      record what would change instead of changing it
+ * @param waitForLock when another command holds the cluster's state directory, wait for it instead of refusing
  */
-public record RunOptions(int concurrency, boolean dryRun, boolean verbose) {
+public record RunOptions(int concurrency, boolean dryRun, boolean verbose, boolean waitForLock) {
     public RunOptions {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1");
         }
+    }
+
+    public RunOptions(int concurrency, boolean dryRun, boolean verbose) {
+        this(concurrency, dryRun, verbose, false);
     }
 }

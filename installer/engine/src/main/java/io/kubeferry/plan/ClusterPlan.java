@@ -1,12 +1,10 @@
 package io.kubeferry.plan;
 
-import io.kubeferry.component.RenderedFile;
+import io.kubeferry.host.HostFile;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
-import io.kubeferry.pki.PkiFile;
 import io.kubeferry.render.RenderedCluster;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,24 +15,20 @@ import java.util.Map;
  * {@link ClusterPlanner}, the one place that turns inventory (+ facts, + bundle) into files, so what
  * {@code installer render} shows is byte for byte what the install puts on the hosts.
  */
-public record ClusterPlan(Inventory inventory, RenderedCluster rendered, Map<String, List<PkiFile>> pkiFiles) {
+public record ClusterPlan(Inventory inventory, RenderedCluster rendered, Map<String, List<HostFile>> pkiFiles) {
     public ClusterPlan {
         pkiFiles = Map.copyOf(pkiFiles);
     }
 
-    public List<PkiFile> pkiFilesFor(Host host) {
+    public List<HostFile> pkiFilesFor(Host host) {
         return pkiFiles.getOrDefault(host.name(), List.of());
     }
 
     /** The rendered tree with every host's PKI files added (for a review render with secrets). */
     public RenderedCluster renderedWithSecrets() {
-        Map<String, List<RenderedFile>> secrets = new LinkedHashMap<>();
+        Map<String, List<HostFile>> secrets = new LinkedHashMap<>();
         for (Host h : inventory.hosts()) {
-            List<RenderedFile> files = new ArrayList<>();
-            for (PkiFile f : pkiFilesFor(h)) {
-                files.add(new RenderedFile(f.hostPath(), f.content(), f.mode()));
-            }
-            secrets.put(h.name(), files);
+            secrets.put(h.name(), pkiFilesFor(h));
         }
         return rendered.withExtraFiles(secrets);
     }

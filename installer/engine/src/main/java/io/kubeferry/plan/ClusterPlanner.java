@@ -1,12 +1,13 @@
 package io.kubeferry.plan;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.bundle.BundleManifest;
 import io.kubeferry.component.ImageSet;
+import io.kubeferry.files.StateLock;
 import io.kubeferry.host.HostFacts;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.pki.CaKind;
-import io.kubeferry.pki.PkiFile;
 import io.kubeferry.pki.PkiLayout;
 import io.kubeferry.pki.PkiReport;
 import io.kubeferry.pki.PkiService;
@@ -47,9 +48,12 @@ public final class ClusterPlanner {
         return new ClusterPlanner(pki, source, bundle);
     }
 
-    /** Creates what is missing in the PKI, regenerates what is stale, keeps the rest (local files only). */
-    public PkiReport certificates(Inventory inventory) {
-        return pki.generate(inventory);
+    /**
+     * Creates what is missing in the PKI, regenerates what is stale, keeps the rest (local files only), under the
+     * state directory's lock, which the caller holds for its whole command.
+     */
+    public PkiReport certificates(Inventory inventory, StateLock lock) {
+        return pki.generate(inventory, lock);
     }
 
     /**
@@ -59,7 +63,7 @@ public final class ClusterPlanner {
      * @param facts per host name, what was gathered on it (empty for a render without hosts)
      */
     public ClusterPlan plan(Inventory inventory, Map<String, HostFacts> facts) {
-        Map<String, List<PkiFile>> pkiFiles = new LinkedHashMap<>();
+        Map<String, List<HostFile>> pkiFiles = new LinkedHashMap<>();
         for (Host h : inventory.hosts()) {
             pkiFiles.put(h.name(), pki.filesFor(inventory, h));
         }
@@ -79,8 +83,8 @@ public final class ClusterPlanner {
         return new ClusterPlan(inventory, rendered, pkiFiles);
     }
 
-    private static byte[] clusterCa(List<PkiFile> controlPlaneFiles) {
-        return controlPlaneFiles.stream().filter(f -> f.hostPath().equals(PkiLayout.hostCertPath(CaKind.KUBERNETES.baseName())))
+    private static byte[] clusterCa(List<HostFile> controlPlaneFiles) {
+        return controlPlaneFiles.stream().filter(f -> f.path().equals(PkiLayout.hostCertPath(CaKind.KUBERNETES.baseName())))
                 .findFirst().orElseThrow(() -> new IllegalStateException("the PKI has no cluster CA certificate"))
                 .content();
     }

@@ -1,9 +1,9 @@
 package io.kubeferry.apply;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.component.ApiServerProxy;
 import io.kubeferry.component.Component;
 import io.kubeferry.component.Components;
-import io.kubeferry.component.RenderedFile;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.render.RenderService;
@@ -46,7 +46,7 @@ class ComponentApplierTest {
         assertEquals(5, first.changedPaths().size(), "1.34: four files and instance-config.yaml");
         assertTrue(first.commands().contains("systemctl restart kubelet"), first.commands().toString());
         assertTrue(first.commands().contains("chmod 0700 /var/lib/kubelet"), first.commands().toString());
-        for (RenderedFile f : kubelet.output().filesFor("w1")) {
+        for (HostFile f : kubelet.output().filesFor("w1")) {
             assertEquals(f.text(), Files.readString(host.path(f.path())));
         }
 
@@ -63,7 +63,7 @@ class ComponentApplierTest {
         Host w1 = inv.host("w1").orElseThrow();
         DirectoryHost host = new DirectoryHost(Files.createDirectories(tmp.resolve("w1")));
         RenderedCluster.Rendered kubelet = rc.component("kubelet");
-        List<RenderedFile> files = kubelet.output().filesFor("w1");
+        List<HostFile> files = kubelet.output().filesFor("w1");
         String stamp = kubelet.component().stampPath();
         assertEquals("/etc/kubeferry/applied/kubelet.sha256", stamp);
 
@@ -173,7 +173,7 @@ class ComponentApplierTest {
         Host cp1 = inv.host("cp1").orElseThrow();
         DirectoryHost host = new DirectoryHost(Files.createDirectories(tmp.resolve("cp1")));
         RenderedCluster.Rendered api = rc.component("kube-apiserver");
-        RenderedFile manifest = api.output().filesFor("cp1").get(0);
+        HostFile manifest = api.output().filesFor("cp1").get(0);
 
         ComponentApplier.Report first = applier.apply(host, api.component(), cp1, api.output().filesFor("cp1"));
         assertEquals(List.of(manifest.path()), first.changedPaths());

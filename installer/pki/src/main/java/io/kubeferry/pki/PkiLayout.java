@@ -12,6 +12,10 @@ import java.nio.file.Path;
 public record PkiLayout(Path root) {
     public static final String HOST_PKI_DIR = "/etc/kubernetes/pki";
     public static final String HOST_KUBECONFIG_DIR = "/etc/kubernetes";
+    /** Keys and kubeconfigs (they embed a key), here and on the hosts. */
+    public static final int KEY_MODE = 0600;
+    /** Certificates. */
+    public static final int CERT_MODE = 0644;
 
     public static PkiLayout of(Inventory inventory) {
         return new PkiLayout(inventory.stateDir().resolve("pki"));

@@ -71,6 +71,7 @@ public final class UserKubeconfigs {
         if (namespace != null && !DNS_LABEL.matcher(namespace).matches()) {
             problems.add(Problem.error("--namespace", "'" + namespace + "' is not a valid namespace name (RFC 1123 label)"));
         }
+        PkiService.checkPrivate(inventory);
         PkiLayout layout = PkiLayout.of(inventory);
         CertFacts ca = null;
         PrivateKey caKey = null;

@@ -129,7 +129,7 @@ class BadInputAndExternalCaTest {
         assertEquals(List.of(), TestClusters.diff(before, TestClusters.snapshot(pki)));
         assertEquals(1 + 1 + 2 + 2 + 2 + 2 + 3, r.with(PkiReport.Action.EXTERNAL).size(), r.entries().toString());
         // no CA key to ship; everything else as usual
-        List<String> cp1 = service.filesFor(inv, inv.host("cp1").orElseThrow()).stream().map(PkiFile::hostPath).toList();
+        List<String> cp1 = service.filesFor(inv, inv.host("cp1").orElseThrow()).stream().map(io.kubeferry.host.HostFile::path).toList();
         assertFalse(cp1.contains("/etc/kubernetes/pki/ca.key"));
         assertTrue(cp1.contains("/etc/kubernetes/pki/front-proxy-ca.key"));
         assertTrue(cp1.contains("/etc/kubernetes/pki/apiserver.crt"));

@@ -1,5 +1,7 @@
 package io.kubeferry.pki;
 
+import io.kubeferry.host.HostFile;
+
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.inventory.KeyAlgorithm;
@@ -64,13 +66,13 @@ class EtcdClusterTest {
             stopEtcd(h);
             // a clean start, also after a crashed earlier run
             StringBuilder script = new StringBuilder("set -e\nrm -rf " + ROOT + "\n");
-            for (PkiFile f : service.filesFor(inventory, inventory.host(h.name()).orElseThrow())) {
-                script.append(writeFile(ROOT + f.hostPath(), f.content(), f.mode()));
+            for (HostFile f : service.filesFor(inventory, inventory.host(h.name()).orElseThrow())) {
+                script.append(writeFile(ROOT + f.path(), f.content(), f.mode()));
             }
             // the foreign client credentials, for the refusal test
-            for (PkiFile f : service.filesFor(otherCluster, otherCluster.host(h.name()).orElseThrow())) {
-                if (f.hostPath().endsWith("apiserver-etcd-client.crt") || f.hostPath().endsWith("apiserver-etcd-client.key")) {
-                    script.append(writeFile(ROOT + "/foreign/" + Path.of(f.hostPath()).getFileName(), f.content(), f.mode()));
+            for (HostFile f : service.filesFor(otherCluster, otherCluster.host(h.name()).orElseThrow())) {
+                if (f.path().endsWith("apiserver-etcd-client.crt") || f.path().endsWith("apiserver-etcd-client.key")) {
+                    script.append(writeFile(ROOT + "/foreign/" + Path.of(f.path()).getFileName(), f.content(), f.mode()));
                 }
             }
             String a = h.address();

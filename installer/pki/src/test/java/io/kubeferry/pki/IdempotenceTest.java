@@ -170,17 +170,15 @@ class IdempotenceTest {
                 "hosts/cp2/etcd/server.key"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
         assertEquals(2, r.with(PkiReport.Action.RENEWED).size());
         assertEquals(4, r.changedFiles().size());
-        // which hosts receive the renewed files: the CLI matches PkiFile.source against changedFiles
+        // which hosts receive the renewed files: their files whose state-directory source was written
         List<String> hostsToPush = inv.hosts().stream()
-                .filter(h -> service.filesFor(inv, h).stream().anyMatch(f -> r.changedFiles().contains(f.source())))
+                .filter(h -> HostDistribution.filesFor(inv, h).stream().anyMatch(f -> r.changedFiles().contains(f.source())))
                 .map(Host::name).toList();
         assertEquals(List.of("cp1", "cp2"), hostsToPush);
-        Map<Host, List<PkiFile>> byHost = service.changedFilesByHost(inv, r);
+        Map<Host, List<io.kubeferry.host.HostFile>> byHost = service.changedFilesByHost(inv, r);
         assertEquals(List.of("cp1", "cp2"), byHost.keySet().stream().map(Host::name).toList());
         assertEquals(List.of("/etc/kubernetes/pki/etcd/server.crt", "/etc/kubernetes/pki/etcd/server.key"),
-                byHost.values().iterator().next().stream().map(PkiFile::hostPath).toList());
-        assertEquals(java.util.Set.of("etcd"), PkiService.componentsUsing("/etc/kubernetes/pki/etcd/server.crt"));
-        assertEquals(java.util.Set.of("kubelet"), PkiService.componentsUsing("/etc/kubernetes/kubelet.conf"));
+                byHost.values().iterator().next().stream().map(io.kubeferry.host.HostFile::path).toList());
         assertEquals(0, Cmd.run("openssl", "verify", "-CAfile", pki(inv).resolve("etcd/ca.crt").toString(),
                 pki(inv).resolve("hosts/cp1/etcd/server.crt").toString()).exitCode());
     }
@@ -212,9 +210,9 @@ class IdempotenceTest {
                         "/etc/kubernetes/pki/etcd/server.key", "/etc/kubernetes/pki/etcd/peer.crt",
                         "/etc/kubernetes/pki/etcd/peer.key", "/etc/kubernetes/pki/etcd/healthcheck-client.crt",
                         "/etc/kubernetes/pki/etcd/healthcheck-client.key"),
-                service.filesFor(inv, inv.host("e1").orElseThrow()).stream().map(PkiFile::hostPath).toList());
+                service.filesFor(inv, inv.host("e1").orElseThrow()).stream().map(io.kubeferry.host.HostFile::path).toList());
         // the control plane is no etcd member now: it keeps the etcd CA (and its key) and its etcd client only
-        List<String> cp1 = service.filesFor(inv, inv.host("cp1").orElseThrow()).stream().map(PkiFile::hostPath).toList();
+        List<String> cp1 = service.filesFor(inv, inv.host("cp1").orElseThrow()).stream().map(io.kubeferry.host.HostFile::path).toList();
         assertTrue(cp1.contains("/etc/kubernetes/pki/apiserver-etcd-client.crt"));
         assertFalse(cp1.contains("/etc/kubernetes/pki/etcd/server.crt"));
         OpensslCert server = OpensslCert.read(pki(inv).resolve("hosts/e1/etcd/server.crt"));

@@ -1,5 +1,7 @@
 package io.kubeferry.pki;
 
+import io.kubeferry.host.HostFile;
+
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.inventory.KeyAlgorithm;
 import org.junit.jupiter.api.BeforeAll;
@@ -346,10 +348,10 @@ class OpensslProofTest {
         PkiService pki = new PkiService();
         Map<String, Integer> modes = new TreeMap<>();
         List<String> cp1 = new ArrayList<>();
-        for (PkiFile f : pki.filesFor(inventory, inventory.host("cp1").orElseThrow())) {
-            cp1.add(f.hostPath());
-            modes.put(f.hostPath(), f.mode());
-            assertTrue(f.content().length > 0, f.hostPath());
+        for (HostFile f : pki.filesFor(inventory, inventory.host("cp1").orElseThrow())) {
+            cp1.add(f.path());
+            modes.put(f.path(), f.mode());
+            assertTrue(f.content().length > 0, f.path());
         }
         assertEquals(List.of("/etc/kubernetes/pki/ca.crt", "/etc/kubernetes/pki/ca.key",
                 "/etc/kubernetes/pki/front-proxy-ca.crt", "/etc/kubernetes/pki/front-proxy-ca.key",
@@ -369,14 +371,14 @@ class OpensslProofTest {
         assertEquals(0600, modes.get("/etc/kubernetes/pki/ca.key"));
         assertEquals(0600, modes.get("/etc/kubernetes/admin.conf"));
         // cp2 gets its own apiserver certificate and no super-admin.conf
-        List<PkiFile> cp2 = pki.filesFor(inventory, inventory.host("cp2").orElseThrow());
-        assertTrue(cp2.stream().noneMatch(f -> f.hostPath().endsWith("super-admin.conf")));
-        PkiFile cp2Apiserver = cp2.stream().filter(f -> f.hostPath().equals("/etc/kubernetes/pki/apiserver.crt")).findFirst().orElseThrow();
+        List<PkiFile> cp2 = HostDistribution.filesFor(inventory, inventory.host("cp2").orElseThrow());
+        assertTrue(cp2.stream().noneMatch(f -> f.file().path().endsWith("super-admin.conf")));
+        PkiFile cp2Apiserver = cp2.stream().filter(f -> f.file().path().equals("/etc/kubernetes/pki/apiserver.crt")).findFirst().orElseThrow();
         assertEquals(pki().resolve("hosts/cp2/apiserver.crt"), cp2Apiserver.source());
         // a worker: the cluster CA certificate and its own kubelet credentials, nothing else
-        List<PkiFile> w1 = pki.filesFor(inventory, inventory.host("w1").orElseThrow());
+        List<PkiFile> w1 = HostDistribution.filesFor(inventory, inventory.host("w1").orElseThrow());
         assertEquals(List.of("/etc/kubernetes/pki/ca.crt", "/etc/kubernetes/kubelet.conf"),
-                w1.stream().map(PkiFile::hostPath).toList());
+                w1.stream().map(f -> f.file().path()).toList());
         assertEquals(pki().resolve("hosts/w1/kubelet.conf"), w1.get(1).source());
     }
 

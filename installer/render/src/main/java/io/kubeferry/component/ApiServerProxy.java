@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.host.Shell;
 import io.kubeferry.inventory.ControlPlaneEndpoint;
 import io.kubeferry.inventory.Host;
@@ -39,7 +40,7 @@ public final class ApiServerProxy extends PerHostComponent {
     }
 
     @Override
-    protected List<RenderedFile> files(RenderContext c, Host h) {
+    protected List<HostFile> files(RenderContext c, Host h) {
         ControlPlaneEndpoint ep = c.cluster().controlPlaneEndpoint();
         if (ep.port() != ControlPlaneEndpoint.DEFAULT_PORT || ep.hostIsIp()) {
             // control-plane nodes map the name to their own apiserver, which listens on the default port; the
@@ -47,15 +48,15 @@ public final class ApiServerProxy extends PerHostComponent {
             throw new IllegalStateException("local-proxy endpoint " + ep.url() + " is not a name on port "
                     + ControlPlaneEndpoint.DEFAULT_PORT);
         }
-        List<RenderedFile> files = new ArrayList<>();
+        List<HostFile> files = new ArrayList<>();
         files.add(c.file(HOSTS_FRAGMENT, 0644, "apiserver-proxy/hosts.ftl", h));
         if (!h.isControlPlane()) {
-            RenderedFile config = c.file(HAPROXY_CONFIG, 0644, "apiserver-proxy/haproxy.cfg.ftl", h);
+            HostFile config = c.file(HAPROXY_CONFIG, 0644, "apiserver-proxy/haproxy.cfg.ftl", h);
             Map<String, Object> model = c.clusterModel();
             model.put("host", c.hostModel(h));
             model.put("proxyConfigSha256", ContentHash.sha256Hex(config.content()));
             files.add(config);
-            files.add(RenderedFile.text(StaticPodComponent.MANIFESTS_DIR + "/kube-apiserver-proxy.yaml",
+            files.add(HostFile.text(StaticPodComponent.MANIFESTS_DIR + "/kube-apiserver-proxy.yaml",
                     c.templates().render("apiserver-proxy/kube-apiserver-proxy.yaml.ftl", model), 0600));
         }
         return files;

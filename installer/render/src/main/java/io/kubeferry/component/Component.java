@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
@@ -112,9 +113,9 @@ public interface Component {
     }
 
     /** sha256 over every file's path, mode and content, in order: equal exactly when the applied set is equal. */
-    static String appliedHash(List<RenderedFile> files) {
+    static String appliedHash(List<HostFile> files) {
         java.security.MessageDigest md = ContentHash.newSha256();
-        for (RenderedFile f : files) {
+        for (HostFile f : files) {
             byte[] content = f.content();
             md.update((f.path() + "\0" + f.modeOctal() + "\0" + content.length + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
             md.update(content);

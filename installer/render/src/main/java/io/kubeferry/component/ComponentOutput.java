@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,15 +11,15 @@ import java.util.Map;
  * @param filesByHost host name to the files that host needs from this component (hosts in inventory order)
  * @param addons      objects to apply through the API
  */
-public record ComponentOutput(Map<String, List<RenderedFile>> filesByHost, List<Addon> addons) {
+public record ComponentOutput(Map<String, List<HostFile>> filesByHost, List<Addon> addons) {
     public ComponentOutput {
-        Map<String, List<RenderedFile>> copy = new LinkedHashMap<>();
+        Map<String, List<HostFile>> copy = new LinkedHashMap<>();
         filesByHost.forEach((h, files) -> copy.put(h, List.copyOf(files)));
         filesByHost = java.util.Collections.unmodifiableMap(copy);
         addons = List.copyOf(addons);
     }
 
-    public static ComponentOutput files(Map<String, List<RenderedFile>> filesByHost) {
+    public static ComponentOutput files(Map<String, List<HostFile>> filesByHost) {
         return new ComponentOutput(filesByHost, List.of());
     }
 
@@ -26,7 +27,7 @@ public record ComponentOutput(Map<String, List<RenderedFile>> filesByHost, List<
         return new ComponentOutput(Map.of(), addons);
     }
 
-    public List<RenderedFile> filesFor(String host) {
+    public List<HostFile> filesFor(String host) {
         return filesByHost.getOrDefault(host, List.of());
     }
 }

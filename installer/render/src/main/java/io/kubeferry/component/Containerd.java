@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
@@ -23,8 +24,8 @@ public final class Containerd extends PerHostComponent {
     }
 
     @Override
-    protected List<RenderedFile> files(RenderContext c, Host h) {
-        List<RenderedFile> files = new ArrayList<>();
+    protected List<HostFile> files(RenderContext c, Host h) {
+        List<HostFile> files = new ArrayList<>();
         files.add(c.file("/etc/containerd/config.toml", 0644, "containerd/config.toml.ftl", h));
         files.add(c.file("/etc/systemd/system/containerd.service", 0644, "containerd/containerd.service.ftl", h));
         files.add(c.file("/etc/crictl.yaml", 0644, "containerd/crictl.yaml.ftl", h));
@@ -34,7 +35,7 @@ public final class Containerd extends PerHostComponent {
             Map<String, Object> model = c.clusterModel();
             model.put("host", c.hostModel(h));
             model.put("registry", registry);
-            files.add(RenderedFile.text("/etc/containerd/certs.d/" + registry + "/hosts.toml",
+            files.add(HostFile.text("/etc/containerd/certs.d/" + registry + "/hosts.toml",
                     c.templates().render("containerd/hosts.toml.ftl", model), 0644));
         }
         return files;

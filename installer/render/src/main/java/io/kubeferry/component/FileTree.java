@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.files.PrivateFiles;
 
 import java.io.IOException;
@@ -25,8 +26,8 @@ public final class FileTree {
 
     /** Writes every host's files and the addons ({@code <dir>/cluster/addons/<name>.yaml}). */
     public static void write(ComponentOutput output, Path dir) {
-        for (Map.Entry<String, List<RenderedFile>> e : output.filesByHost().entrySet()) {
-            for (RenderedFile f : e.getValue()) {
+        for (Map.Entry<String, List<HostFile>> e : output.filesByHost().entrySet()) {
+            for (HostFile f : e.getValue()) {
                 write(hostPath(dir, e.getKey(), f.path()), f.content(), f.mode());
             }
         }

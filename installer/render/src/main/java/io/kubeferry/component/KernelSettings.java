@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
@@ -18,7 +19,7 @@ public final class KernelSettings extends PerHostComponent {
     }
 
     @Override
-    protected List<RenderedFile> files(RenderContext c, Host h) {
+    protected List<HostFile> files(RenderContext c, Host h) {
         return List.of(
                 c.file("/etc/modules-load.d/kubeferry.conf", 0644, "kernel/modules-load.conf.ftl", h),
                 c.file("/etc/sysctl.d/99-kubeferry.conf", 0644, "kernel/sysctl.conf.ftl", h));

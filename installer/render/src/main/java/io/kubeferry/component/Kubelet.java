@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
@@ -59,8 +60,8 @@ public final class Kubelet extends PerHostComponent {
     }
 
     @Override
-    protected List<RenderedFile> files(RenderContext c, Host h) {
-        List<RenderedFile> files = new ArrayList<>(List.of(
+    protected List<HostFile> files(RenderContext c, Host h) {
+        List<HostFile> files = new ArrayList<>(List.of(
                 c.file("/etc/systemd/system/kubelet.service", 0644, "kubelet/kubelet.service.ftl", h),
                 c.file("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", 0644, "kubelet/10-kubeadm.conf.ftl", h),
                 c.file("/var/lib/kubelet/config.yaml", 0644, "kubelet/config.yaml.ftl", h),

@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.inventory.Host;
 
 import java.util.LinkedHashMap;
@@ -10,7 +11,7 @@ import java.util.Map;
 public abstract class PerHostComponent implements Component {
     @Override
     public ComponentOutput render(RenderContext context) {
-        Map<String, List<RenderedFile>> byHost = new LinkedHashMap<>();
+        Map<String, List<HostFile>> byHost = new LinkedHashMap<>();
         for (Host h : hosts(context.inventory())) {
             byHost.put(h.name(), files(context, h));
         }
@@ -18,5 +19,5 @@ public abstract class PerHostComponent implements Component {
     }
 
     /** The files one host needs. */
-    protected abstract List<RenderedFile> files(RenderContext context, Host host);
+    protected abstract List<HostFile> files(RenderContext context, Host host);
 }

@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.host.HostFacts;
 import io.kubeferry.inventory.Addresses;
 import io.kubeferry.inventory.ClusterSpec;
@@ -116,8 +117,8 @@ public final class RenderContext {
         return templates.render(template, m);
     }
 
-    public RenderedFile file(String path, int mode, String template, Host host) {
-        return RenderedFile.text(path, render(template, host), mode);
+    public HostFile file(String path, int mode, String template, Host host) {
+        return HostFile.text(path, render(template, host), mode);
     }
 
     /** The model every template sees (a fresh top level, so a caller may add keys); see templates/README.md. */

@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.host.Shell;
 import io.kubeferry.inventory.Host;
 
@@ -64,7 +65,7 @@ public abstract class StaticPodComponent extends PerHostComponent {
     protected abstract String template();
 
     @Override
-    protected List<RenderedFile> files(RenderContext c, Host h) {
+    protected List<HostFile> files(RenderContext c, Host h) {
         return List.of(c.file(MANIFESTS_DIR + "/" + name() + ".yaml", 0600, template(), h));
     }
 }

@@ -1,9 +1,9 @@
 package io.kubeferry.render;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.component.Addon;
 import io.kubeferry.component.ContentHash;
 import io.kubeferry.component.FileTree;
-import io.kubeferry.component.RenderedFile;
 import io.kubeferry.errors.BadInputException;
 
 import java.io.IOException;
@@ -34,7 +34,7 @@ public final class OutputTree {
             prepare(outDir);
             StringBuilder index = new StringBuilder();
             for (String host : cluster.hosts()) {
-                for (RenderedFile f : cluster.filesFor(host)) {
+                for (HostFile f : cluster.filesFor(host)) {
                     Path target = hostPath(outDir, host, f.path());
                     writeFile(target, f.content(), f.mode());
                     index.append(host).append(' ').append(f.modeOctal()).append(' ').append(ContentHash.sha256Hex(f.content()))

@@ -1,10 +1,10 @@
 package io.kubeferry.render;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.component.Addon;
 import io.kubeferry.component.Component;
 import io.kubeferry.component.ComponentOutput;
 import io.kubeferry.component.NodeMetadata;
-import io.kubeferry.component.RenderedFile;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +24,7 @@ import java.util.Set;
  * @param nodeMetadata per node name: labels and annotations the install step sets through the API once the node
  *                     has registered (control-plane labels, kubeadm's annotations); never in any file
  */
-public record RenderedCluster(List<Rendered> components, List<String> hosts, Map<String, List<RenderedFile>> extraFiles,
+public record RenderedCluster(List<Rendered> components, List<String> hosts, Map<String, List<HostFile>> extraFiles,
                               List<String> notes, Map<String, NodeMetadata> nodeMetadata) {
     /** One component and what it rendered. */
     public record Rendered(Component component, ComponentOutput output) {
@@ -33,17 +33,17 @@ public record RenderedCluster(List<Rendered> components, List<String> hosts, Map
     public RenderedCluster {
         components = List.copyOf(components);
         hosts = List.copyOf(hosts);
-        Map<String, List<RenderedFile>> copy = new LinkedHashMap<>();
+        Map<String, List<HostFile>> copy = new LinkedHashMap<>();
         extraFiles.forEach((h, f) -> copy.put(h, List.copyOf(f)));
         extraFiles = java.util.Collections.unmodifiableMap(copy);
         notes = List.copyOf(notes);
         nodeMetadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(nodeMetadata));
         for (String h : hosts) {
             Set<String> seen = new LinkedHashSet<>();
-            List<RenderedFile> all = new ArrayList<>();
+            List<HostFile> all = new ArrayList<>();
             components.forEach(r -> all.addAll(r.output().filesFor(h)));
             all.addAll(extraFiles.getOrDefault(h, List.of()));
-            for (RenderedFile f : all) {
+            for (HostFile f : all) {
                 if (!seen.add(f.path())) {
                     throw new IllegalStateException("two sources render " + f.path() + " for " + h);
                 }
@@ -52,13 +52,13 @@ public record RenderedCluster(List<Rendered> components, List<String> hosts, Map
     }
 
     /** A copy with more files for some hosts (e.g. certificates and kubeconfigs from the PKI module). */
-    public RenderedCluster withExtraFiles(Map<String, List<RenderedFile>> more) {
-        Map<String, List<RenderedFile>> merged = new LinkedHashMap<>(extraFiles);
+    public RenderedCluster withExtraFiles(Map<String, List<HostFile>> more) {
+        Map<String, List<HostFile>> merged = new LinkedHashMap<>(extraFiles);
         more.forEach((h, files) -> {
             if (!hosts.contains(h)) {
                 throw new IllegalArgumentException("unknown host " + h);
             }
-            List<RenderedFile> l = new ArrayList<>(merged.getOrDefault(h, List.of()));
+            List<HostFile> l = new ArrayList<>(merged.getOrDefault(h, List.of()));
             l.addAll(files);
             merged.put(h, l);
         });
@@ -66,8 +66,8 @@ public record RenderedCluster(List<Rendered> components, List<String> hosts, Map
     }
 
     /** Every file one host gets, components first (in order), then extra files. */
-    public List<RenderedFile> filesFor(String host) {
-        List<RenderedFile> all = new ArrayList<>();
+    public List<HostFile> filesFor(String host) {
+        List<HostFile> all = new ArrayList<>();
         for (Rendered r : components) {
             all.addAll(r.output().filesFor(host));
         }

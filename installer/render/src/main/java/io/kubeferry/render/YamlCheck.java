@@ -1,8 +1,8 @@
 package io.kubeferry.render;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.component.Addon;
 import io.kubeferry.component.ComponentOutput;
-import io.kubeferry.component.RenderedFile;
 import io.kubeferry.errors.Problem;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -24,8 +24,8 @@ final class YamlCheck {
 
     static List<Problem> check(String component, ComponentOutput output) {
         List<Problem> problems = new ArrayList<>();
-        for (Map.Entry<String, List<RenderedFile>> e : output.filesByHost().entrySet()) {
-            for (RenderedFile f : e.getValue()) {
+        for (Map.Entry<String, List<HostFile>> e : output.filesByHost().entrySet()) {
+            for (HostFile f : e.getValue()) {
                 if (f.path().endsWith(".yaml") || f.path().endsWith(".yml")) {
                     String error = parseError(f.text());
                     if (error != null) {

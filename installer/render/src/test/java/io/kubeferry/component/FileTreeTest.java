@@ -1,5 +1,6 @@
 package io.kubeferry.component;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.render.RenderService;
 import io.kubeferry.render.RenderedCluster;
@@ -55,7 +56,7 @@ class FileTreeTest {
         Path target = tmp.resolve("tree/cp1/etc/kubernetes/pki/ca.key");
         Files.createDirectories(target.getParent());
         Files.createSymbolicLink(target, outside);
-        RenderedFile key = RenderedFile.text("/etc/kubernetes/pki/ca.key", "-----BEGIN PRIVATE KEY-----\n", 0600);
+        HostFile key = HostFile.text("/etc/kubernetes/pki/ca.key", "-----BEGIN PRIVATE KEY-----\n", 0600);
         FileTree.write(ComponentOutput.files(java.util.Map.of("cp1", List.of(key))), tmp.resolve("tree"));
         assertFalse(Files.isSymbolicLink(target));
         assertEquals(key.text(), Files.readString(target));

@@ -1,8 +1,8 @@
 package io.kubeferry.render;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.component.Addon;
 import io.kubeferry.inventory.ApiServerUrls;
-import io.kubeferry.component.RenderedFile;
 import io.kubeferry.inventory.ControlPlaneEndpoint;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
@@ -39,7 +39,7 @@ class EndpointTest {
                 .renderAll(inv, RenderInputs.none().withClusterCa(TestSupport.FAKE_CA_PEM));
         List<String> servers = new ArrayList<>();
         for (Host w : inv.workers()) {
-            for (RenderedFile f : rc.filesFor(w.name())) {
+            for (HostFile f : rc.filesFor(w.name())) {
                 servers.addAll(find(SERVER, f.text()));
                 // no URL on a worker may point at one control-plane node directly
                 for (String url : find(URL, f.text())) {

@@ -1,5 +1,6 @@
 package io.kubeferry.render;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.component.ImageSet;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
@@ -117,7 +118,7 @@ class FlagReferenceTest {
 
     // --- helpers
 
-    static io.kubeferry.component.RenderedFile file(RenderedCluster rc, Host h, String pod) {
+    static HostFile file(RenderedCluster rc, Host h, String pod) {
         return rc.filesFor(h.name()).stream()
                 .filter(f -> f.path().equals("/etc/kubernetes/manifests/" + pod + ".yaml")).findFirst()
                 .orElseThrow(() -> new AssertionError("no " + pod + " manifest on " + h.name()));

@@ -1,6 +1,6 @@
 package io.kubeferry.render;
 
-import io.kubeferry.component.RenderedFile;
+import io.kubeferry.host.HostFile;
 import io.kubeferry.inventory.CertificateOptions;
 import io.kubeferry.inventory.Cidr;
 import io.kubeferry.inventory.ClusterSpec;
@@ -41,7 +41,7 @@ class Ipv6Test {
         Inventory inv = new Inventory(Path.of("/nonexistent/inv.yaml"), spec, hosts);
         RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);
         for (String h : rc.hosts()) {
-            for (RenderedFile f : rc.filesFor(h)) {
+            for (HostFile f : rc.filesFor(h)) {
                 if (f.path().endsWith(".yaml")) {
                     TestSupport.yamlDocs(f.text());
                 }

@@ -1,6 +1,6 @@
 package io.kubeferry.render;
 
-import io.kubeferry.component.RenderedFile;
+import io.kubeferry.host.HostFile;
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.inventory.Role;
@@ -43,7 +43,7 @@ class RenderServiceTest {
     @Test
     void extraFilesFromThePkiLandInTheTreeWithTheirMode() throws IOException {
         RenderedCluster rc = svc.renderAll(Fixtures.ha().build()).withExtraFiles(Map.of(
-                "cp1", List.of(RenderedFile.text("/etc/kubernetes/pki/ca.key", "stand-in key", 0600))));
+                "cp1", List.of(HostFile.text("/etc/kubernetes/pki/ca.key", "stand-in key", 0600))));
         Path out = tmp.resolve("out");
         svc.save(rc, out);
         Path key = out.resolve("cp1/etc/kubernetes/pki/ca.key");
@@ -51,7 +51,7 @@ class RenderServiceTest {
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
         assertTrue(Files.readString(out.resolve("index.txt")).contains("cp1 0600 "));
         assertThrows(IllegalStateException.class, () -> rc.withExtraFiles(Map.of(
-                "cp1", List.of(RenderedFile.text("/etc/kubernetes/manifests/etcd.yaml", "x", 0600)))));
+                "cp1", List.of(HostFile.text("/etc/kubernetes/manifests/etcd.yaml", "x", 0600)))));
     }
 
     @Test

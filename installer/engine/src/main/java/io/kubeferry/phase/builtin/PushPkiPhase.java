@@ -1,5 +1,6 @@
 package io.kubeferry.phase.builtin;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.component.Component;
 import io.kubeferry.component.Components;
 import io.kubeferry.errors.HostFailureException;
@@ -7,7 +8,6 @@ import io.kubeferry.host.RemoteHost;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.phase.HostPhase;
 import io.kubeferry.phase.RunContext;
-import io.kubeferry.pki.PkiFile;
 import io.kubeferry.pki.PkiService;
 
 import java.time.Duration;
@@ -51,10 +51,10 @@ public final class PushPkiPhase extends HostPhase {
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
         Set<Component> restart = new LinkedHashSet<>();
-        for (PkiFile f : pki.filesFor(ctx.inventory(), host)) {
-            if (!remote.put(f.content(), f.hostPath(), f.mode()).skipped()) {
-                ctx.console().detail("    " + host.name() + ": wrote " + f.hostPath());
-                restart.addAll(readers(ctx, host, f.hostPath()));
+        for (HostFile f : pki.filesFor(ctx.inventory(), host)) {
+            if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
+                ctx.console().detail("    " + host.name() + ": wrote " + f.path());
+                restart.addAll(readers(ctx, host, f.path()));
             }
         }
         for (Component c : restart) {
@@ -76,15 +76,15 @@ public final class PushPkiPhase extends HostPhase {
     @Override
     public void dryRunOn(RunContext ctx, Host host, RemoteHost remote) {
         Set<Component> restart = new LinkedHashSet<>();
-        for (PkiFile f : pki.filesFor(ctx.inventory(), host)) {
+        for (HostFile f : pki.filesFor(ctx.inventory(), host)) {
             String want = io.kubeferry.component.ContentHash.sha256Hex(f.content());
-            String have = remote.exec("sha256sum " + io.kubeferry.host.Shell.quote(f.hostPath()) + " 2>/dev/null").stdout();
+            String have = remote.exec("sha256sum " + io.kubeferry.host.Shell.quote(f.path()) + " 2>/dev/null").stdout();
             if (have.startsWith(want + " ")) {
                 continue;
             }
-            ctx.plan().change(host.name(), title(), "write " + f.hostPath() + " (mode " + String.format("%04o", f.mode())
+            ctx.plan().change(host.name(), title(), "write " + f.path() + " (mode " + String.format("%04o", f.mode())
                     + ", sha256 " + want.substring(0, 12) + ")");
-            restart.addAll(readers(ctx, host, f.hostPath()));
+            restart.addAll(readers(ctx, host, f.path()));
         }
         restart.forEach(c -> ctx.plan().change(host.name(), title(), "restart " + c.name() + " (if it runs)"));
     }

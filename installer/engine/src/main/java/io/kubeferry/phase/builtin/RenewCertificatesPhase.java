@@ -40,7 +40,7 @@ public final class RenewCertificatesPhase implements Phase {
 
     @Override
     public void run(RunContext ctx) {
-        PkiReport report = pki.renew(ctx.inventory(), name);
+        PkiReport report = pki.renew(ctx.inventory(), name, ctx.stateLock());
         report.with(PkiReport.Action.RENEWED).forEach(e -> ctx.console().info("    renewed  " + e.name()
                 + (e.host() == null ? "" : " (" + e.host() + ")")));
     }

@@ -1,5 +1,6 @@
 package io.kubeferry.phase.builtin;
 
+import io.kubeferry.host.HostFile;
 import io.kubeferry.component.Component;
 import io.kubeferry.console.Console;
 import io.kubeferry.inventory.Host;
@@ -7,7 +8,6 @@ import io.kubeferry.inventory.Inventory;
 import io.kubeferry.phase.PhaseRunner;
 import io.kubeferry.phase.RunContext;
 import io.kubeferry.phase.RunOptions;
-import io.kubeferry.pki.PkiFile;
 import io.kubeferry.pki.PkiService;
 import io.kubeferry.render.FixturesAccess;
 import org.junit.jupiter.api.Test;
@@ -73,7 +73,7 @@ class PushPkiPhaseTest {
         PkiService pki = new PkiService();
         pki.generate(inv);
         for (Host h : inv.hosts()) {
-            List<String> paths = pki.filesFor(inv, h).stream().map(PkiFile::hostPath).toList();
+            List<String> paths = pki.filesFor(inv, h).stream().map(HostFile::path).toList();
             if (h.isControlPlane()) {
                 assertTrue(paths.stream().anyMatch(p -> readers(ctx, h.name(), p).contains("kube-apiserver")), h.name());
                 assertTrue(paths.stream().anyMatch(p -> readers(ctx, h.name(), p).contains("etcd")), h.name());
