@@ -69,6 +69,9 @@ class CertsRenewIT {
         String[] dry = MainTest.run("certs", "renew", "apiserver", "--dry-run", "-i", inv.toString());
         assertEquals("0", dry[0], dry[1]);
         assertTrue(dry[1].contains("re-sign apiserver with its CA"), dry[1]);
+        assertTrue(dry[1].contains("rewrite /etc/kubernetes/pki/apiserver.crt (re-signed)"), dry[1]);
+        String workerSection = dry[1].substring(dry[1].indexOf("  " + worker.name() + ":"));
+        assertFalse(workerSection.contains("apiserver.crt"), "the worker holds no apiserver certificate:\n" + dry[1]);
         assertFalse(testbed.exec(cp, "test -e /etc/kubernetes/pki/apiserver.crt").ok(), "a dry run wrote to a host");
 
         String[] r = MainTest.run("certs", "renew", "apiserver", "-i", inv.toString());

@@ -130,6 +130,33 @@ public final class PkiService {
         return HostDistribution.changedFilesByHost(inventory, report.changedFiles());
     }
 
+    /**
+     * For a dry run of {@link #renew}: per host, the host paths that renewing {@code nameOrAll} would rewrite
+     * (each renewed leaf's certificate and key, or kubeconfig). Writes nothing.
+     */
+    public Map<Host, List<String>> pathsRenewedBy(Inventory inventory, String nameOrAll) {
+        checkPrivate(inventory);
+        boolean all = ALL.equals(nameOrAll);
+        PkiLayout layout = PkiLayout.of(inventory);
+        PkiPlan plan = PkiPlan.of(inventory);
+        Set<Path> sources = new java.util.HashSet<>();
+        plan.certs().stream().filter(c -> all || c.name().equals(nameOrAll)).forEach(c -> {
+            sources.add(layout.cert(c));
+            sources.add(layout.key(c));
+        });
+        plan.kubeconfigs().stream().filter(k -> all || k.fileName().equals(nameOrAll))
+                .forEach(k -> sources.add(layout.kubeconfig(k)));
+        Map<Host, List<String>> out = new java.util.LinkedHashMap<>();
+        for (Host h : inventory.hosts()) {
+            List<String> paths = HostDistribution.filesFor(inventory, h).stream()
+                    .filter(f -> sources.contains(f.source())).map(f -> f.file().path()).toList();
+            if (!paths.isEmpty()) {
+                out.put(h, paths);
+            }
+        }
+        return out;
+    }
+
     /** What is read and shipped to hosts must be as private as what is written: a planted CA is refused. */
     static void checkPrivate(Inventory inventory) {
         StateDirectory.existing(inventory.stateDir()).ifPresent(d -> d.checkExisting(Path.of("pki")));

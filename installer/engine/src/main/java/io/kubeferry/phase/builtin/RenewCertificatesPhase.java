@@ -45,9 +45,12 @@ public final class RenewCertificatesPhase implements Phase {
                 + (e.host() == null ? "" : " (" + e.host() + ")")));
     }
 
+    /** Says what would be re-signed, and per host which files the push would then rewrite. */
     @Override
     public void dryRun(RunContext ctx) {
         List<String> names = PkiService.ALL.equals(name) ? PkiService.renewableNames(ctx.inventory()) : List.of(name);
         names.forEach(n -> ctx.plan().change(DryRunPlan.CLUSTER, title(), "re-sign " + n + " with its CA"));
+        pki.pathsRenewedBy(ctx.inventory(), name).forEach((host, paths) -> paths.forEach(p ->
+                ctx.plan().change(host.name(), title(), "rewrite " + p + " (re-signed)")));
     }
 }

@@ -26,6 +26,12 @@ public final class ReportFactsPhase implements ReadOnlyPhase {
         return "Check hosts";
     }
 
+    /** Nothing to judge when every host failed before its facts were gathered (a run that keeps going). */
+    @Override
+    public boolean shouldRun(RunContext ctx) {
+        return !ctx.allFacts().isEmpty();
+    }
+
     @Override
     public void run(RunContext ctx) {
         Console c = ctx.console();
