@@ -252,10 +252,18 @@ public final class BundleBuilder {
                 + lastSegment(jdk.url()) + ")", URI.create(spec.mirrored(jdk.url())), jdk.sha256()));
         Path dir = downloader.cache().root().resolve("jdks").resolve(jdk.sha256());
         if (!Files.isDirectory(dir)) {
-            Path tmp = dir.resolveSibling(jdk.sha256() + ".tmp");
-            JavaRuntimeLinker.deleteTree(tmp);
-            new SafeExtractor().extract(archive, tmp);
-            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            // builds sharing the cache may unpack it at the same time: each in its own directory, the first move wins
+            Path tmp = Files.createTempDirectory(Files.createDirectories(dir.getParent()), jdk.sha256() + ".tmp");
+            try {
+                new SafeExtractor().extract(archive, tmp);
+                Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (!Files.isDirectory(dir)) {
+                    throw e;
+                } // else another build finished first: same digest, same content
+            } finally {
+                JavaRuntimeLinker.deleteTree(tmp);
+            }
         }
         // archives hold one top directory (jdk-17.0.x+y/); find the one with jmods/
         try (Stream<Path> walk = Files.walk(dir, 3)) {
