@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Downloads into the {@link ContentCache}: each file is verified against its expected sha256 before it enters the
- * cache, interrupted or stalled transfers resume with an HTTP Range request, failures are retried with back-off,
- * and many files download in parallel.
+ * cache, interrupted or stalled transfers resume with an HTTP Range request (appended only when Content-Range says
+ * the bytes start where asked), failures are retried with back-off, and many files download in parallel. One digest
+ * is downloaded once: a second request in this build waits for the first, and builds sharing the cache take turns
+ * through its per-digest lock.
  */
 public final class Downloader {
     /** How long a transfer may go without receiving a byte before it is cut and retried. */
