@@ -172,7 +172,7 @@ class BundleBuildTest {
         manifest = build(bundle, JavaRuntimeLinker.currentJdk(), downloads).manifest();
         sharedBuildDownloads = downloads.get();
         sharedBuildEtcdRequests = files.requests().stream().filter(q -> q.contains("etcd-v3.6.4")).toList();
-        new SafeExtractor().extract(bundle, work.resolve("extracted"));
+        new SafeExtractor().extractBundle(bundle, work.resolve("extracted")); // verified whole, then size-bounded
         extracted = work.resolve("extracted/kubeferry-1.34.1-linux-amd64");
     }
 

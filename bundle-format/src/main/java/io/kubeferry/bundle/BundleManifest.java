@@ -43,8 +43,22 @@ public record BundleManifest(int formatVersion, String name, String kubernetesVe
         return binaries.stream().filter(b -> b.name().equals(name) && b.arch().equals(arch)).findFirst();
     }
 
-    /** One file, path relative to the bundle root with '/' separators. */
-    public record FileEntry(String path, long size, String sha256) {
+    /**
+     * One file, path relative to the bundle root with '/' separators.
+     *
+     * @param mode permission bits as packed (0755, 0644), or {@link #MODE_NOT_RECORDED} (manifests written before
+     *             modes were recorded)
+     */
+    public record FileEntry(String path, long size, String sha256, int mode) {
+        public static final int MODE_NOT_RECORDED = -1;
+
+        public FileEntry(String path, long size, String sha256) {
+            this(path, size, sha256, MODE_NOT_RECORDED);
+        }
+
+        public boolean modeRecorded() {
+            return mode != MODE_NOT_RECORDED;
+        }
     }
 
     /**

@@ -62,6 +62,9 @@ public final class BundleManifestYaml {
             e.put("path", f.path());
             e.put("size", f.size());
             e.put("sha256", f.sha256());
+            if (f.modeRecorded()) {
+                e.put("mode", String.format("%04o", f.mode()));
+            }
             files.add(e);
         }
         root.put("files", files);
@@ -121,7 +124,17 @@ public final class BundleManifestYaml {
             }
             String p = f.string("path");
             checkRelative(p, where, path + ".path");
-            files.add(new BundleManifest.FileEntry(p, f.longValue("size"), sha));
+            int mode = BundleManifest.FileEntry.MODE_NOT_RECORDED;
+            Object rawMode = f.raw.get("mode");
+            if (rawMode != null) {
+                String m = String.valueOf(rawMode);
+                if (!m.matches("0?[0-7]{3}")) {
+                    throw new BundleFormatException(where + ": " + path + ".mode: expected permission bits like '0644', got '"
+                            + m + "'");
+                }
+                mode = Integer.parseInt(m, 8);
+            }
+            files.add(new BundleManifest.FileEntry(p, f.longValue("size"), sha, mode));
         }
         List<BundleManifest.ImageEntry> images = new ArrayList<>();
         List<Object> rawImages = root.raw.containsKey("images") ? root.list("images") : List.of();
@@ -152,9 +165,10 @@ public final class BundleManifestYaml {
 
     /** Paths in the manifest are relative and never climb out of the bundle. */
     static void checkRelative(String p, String where, String field) {
-        if (p.isEmpty() || p.startsWith("/") || p.contains("\\") || List.of(p.split("/")).contains("..")) {
-            throw new BundleFormatException(where + ": " + field + ": '" + p + "' must be a relative path inside the bundle");
-        }
+        BundlePaths.unsafe(p).ifPresent(why -> {
+            throw new BundleFormatException(where + ": " + field + ": '" + p + "' " + why
+                    + "; it must be a relative path inside the bundle");
+        });
     }
 
     @SuppressWarnings("unchecked")

@@ -25,6 +25,11 @@ public record VerificationReport(String bundle, BundleManifest manifest, List<Fi
         TAMPERED(true),
         /** The archive itself ends early or is corrupt. */
         CORRUPT_ARCHIVE(true),
+        /**
+         * Something a bundle never holds: a path that climbs out or is absolute, a symlink, hard link, device or
+         * fifo, setuid/setgid/sticky bits or more permissions than bundle.yaml records, an entry twice.
+         */
+        UNSAFE(true),
         /** Present but not listed (e.g. the user's own inventory.yaml): reported, not a failure. */
         UNEXPECTED(false);
 
@@ -62,8 +67,18 @@ public record VerificationReport(String bundle, BundleManifest manifest, List<Fi
             sb.append(bundle).append(": ok, ").append(manifest.files().size()).append(" files and ")
                     .append(manifest.images().size()).append(" images match bundle.yaml");
         } else {
-            sb.append(bundle).append(": ").append(failures().size()).append(" of ").append(manifest.files().size())
-                    .append(" files do not match bundle.yaml; rebuild or copy the bundle again");
+            long unsafe = failures().stream().filter(i -> i.kind() == Kind.UNSAFE).count();
+            long damaged = failures().size() - unsafe;
+            sb.append(bundle).append(": ");
+            if (unsafe > 0) {
+                sb.append(unsafe).append(unsafe == 1 ? " entry" : " entries").append(" a bundle never holds (it holds regular"
+                        + " files and directories only, inside it, with the modes bundle.yaml records): refused, do not"
+                        + " install from it");
+            }
+            if (damaged > 0) {
+                sb.append(unsafe > 0 ? "; " : "").append(damaged).append(" of ").append(manifest.files().size())
+                        .append(" files do not match bundle.yaml; rebuild or copy the bundle again");
+            }
         }
         for (FileIssue i : issues) {
             sb.append(System.lineSeparator()).append("  ").append(i.kind().failure() ? "" : "note: ").append(i.format());

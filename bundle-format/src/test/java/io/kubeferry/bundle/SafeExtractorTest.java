@@ -51,6 +51,23 @@ class SafeExtractorTest {
                         te.setLinkName(e[2]);
                         tar.putArchiveEntry(te);
                     }
+                    case "chardev", "blockdev", "fifo" -> {
+                        te = new TarArchiveEntry(e[0], e[1].equals("chardev") ? TarArchiveEntry.LF_CHR
+                                : e[1].equals("blockdev") ? TarArchiveEntry.LF_BLK : TarArchiveEntry.LF_FIFO);
+                        te.setMode(0100666);
+                        tar.putArchiveEntry(te);
+                    }
+                    case "zeros" -> { // e[2] bytes of zeros: megabytes that gzip to almost nothing
+                        te = new TarArchiveEntry(e[0]);
+                        long n = Long.parseLong(e[2]);
+                        te.setSize(n);
+                        te.setMode(0100644);
+                        tar.putArchiveEntry(te);
+                        byte[] zeros = new byte[1 << 16];
+                        for (long left = n; left > 0; left -= zeros.length) {
+                            tar.write(zeros, 0, (int) Math.min(left, zeros.length));
+                        }
+                    }
                     default -> throw new IllegalArgumentException(e[1]);
                 }
                 tar.closeArchiveEntry();
@@ -156,5 +173,98 @@ class SafeExtractorTest {
         new SafeExtractor().extract(a, out);
         assertEquals("c", Files.readString(out.resolve("a/b/l")));
         assertEquals("c", Files.readString(out.resolve("a/m")));
+    }
+
+    /** Every path under {@code dir}, relative, sorted: what an extraction left. */
+    private static java.util.List<String> tree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return java.util.List.of();
+        }
+        try (var walk = Files.walk(dir)) {
+            return walk.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"chardev", "blockdev", "fifo"})
+    void refusesDevicesAndFifosInsteadOfMakingEmptyFiles(String type) throws IOException {
+        Path a = archive(new String[] {"ok.txt", "file", "fine"}, new String[] {"sub/" + type, type, ""});
+        Path out = tmp.resolve("out");
+        var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor().extract(a, out));
+        assertEquals("sub/" + type, e.entry());
+        assertTrue(e.getMessage().contains("device, fifo or other special entry"), e.getMessage());
+        assertEquals(java.util.List.of("ok.txt"), tree(out), "nothing made for the special entry");
+    }
+
+    @Test
+    void stopsAtTheTotalSizeAllowed() throws IOException {
+        // 8 MiB of zeros gzip to a few KB: the extraction stops at the bound, before writing the entry
+        Path bomb = archive(new String[] {"small.txt", "file", "x"}, new String[] {"zeros", "zeros", String.valueOf(8 << 20)});
+        assertTrue(Files.size(bomb) < 100_000, "a small archive: " + Files.size(bomb));
+        Path out = tmp.resolve("out");
+        var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor(1 << 20).extract(bomb, out));
+        assertEquals("zeros", e.entry());
+        assertTrue(e.getMessage().contains("more than 1048576 bytes"), e.getMessage());
+        assertEquals(java.util.List.of("small.txt"), tree(out));
+        // the default bound lets ordinary archives through
+        new SafeExtractor().extract(bomb, tmp.resolve("out2"));
+        assertEquals(8 << 20, Files.size(tmp.resolve("out2/zeros")));
+    }
+
+    private static BundleManifest declaring(String path, long size) {
+        return new BundleManifest(1, "kb", "1.34.1", java.util.List.of("amd64"), java.util.Map.of(), null,
+                java.util.List.of(new BundleManifest.FileEntry(path, size, "0".repeat(64), 0644)),
+                java.util.List.of(), java.util.List.of());
+    }
+
+    @Test
+    void bundleExtractionStopsAtTheSizesBundleYamlDeclares() throws IOException {
+        Path out = tmp.resolve("out");
+        // a file larger than declared: refused from its header, nothing written
+        Path big = archive(new String[] {"kb/a.txt", "zeros", String.valueOf(4 << 20)});
+        try (var in = new java.io.BufferedInputStream(Files.newInputStream(big))) {
+            var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor()
+                    .extractDeclared(BundleVerifier.maybeGunzip(in), out, declaring("a.txt", 5), "kb/"));
+            assertEquals("kb/a.txt", e.entry());
+            assertTrue(e.getMessage().contains("4194304 bytes where bundle.yaml declares 5"), e.getMessage());
+        }
+        assertEquals(java.util.List.of(), tree(out));
+        // a file bundle.yaml does not list
+        Path other = archive(new String[] {"kb/b.txt", "file", "hello"});
+        try (var in = new java.io.BufferedInputStream(Files.newInputStream(other))) {
+            var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor()
+                    .extractDeclared(BundleVerifier.maybeGunzip(in), out, declaring("a.txt", 5), "kb/"));
+            assertEquals("kb/b.txt", e.entry());
+            assertTrue(e.getMessage().contains("not listed in bundle.yaml"), e.getMessage());
+        }
+        // a link, even one pointing inside
+        Path link = archive(new String[] {"kb/a.txt", "symlink", "b.txt"});
+        try (var in = new java.io.BufferedInputStream(Files.newInputStream(link))) {
+            var e = assertThrows(UnsafeArchiveEntryException.class, () -> new SafeExtractor()
+                    .extractDeclared(BundleVerifier.maybeGunzip(in), out, declaring("a.txt", 5), "kb/"));
+            assertTrue(e.getMessage().contains("regular files and directories only"), e.getMessage());
+        }
+        assertEquals(java.util.List.of(), tree(out));
+    }
+
+    @Test
+    void bundleIsVerifiedWholeBeforeAnythingIsWritten() throws IOException {
+        byte[] readme = "# readme\n".getBytes(StandardCharsets.UTF_8);
+        BundleManifest m = new BundleManifest(1, "kb", "1.34.1", java.util.List.of("amd64"), java.util.Map.of(), null,
+                java.util.List.of(new BundleManifest.FileEntry("README.md", readme.length, Sha256.ofBytes(readme), 0644)),
+                java.util.List.of(), java.util.List.of());
+        String yaml = new String(BundleManifestYaml.toBytes(m), StandardCharsets.UTF_8);
+        Path good = archive(new String[] {"kb/README.md", "file", "# readme\n"}, new String[] {"kb/bundle.yaml", "file", yaml});
+        Path out = tmp.resolve("good");
+        assertEquals(m, new SafeExtractor().extractBundle(good, out));
+        assertEquals(java.util.List.of("kb", "kb/README.md", "kb/bundle.yaml"), tree(out));
+        // README.md swapped for 4 MiB of zeros: refused by the verification, before any byte is written
+        Path bad = archive(new String[] {"kb/README.md", "zeros", String.valueOf(4 << 20)},
+                new String[] {"kb/bundle.yaml", "file", yaml});
+        Path badOut = tmp.resolve("bad");
+        var e = assertThrows(DamagedArchiveException.class, () -> new SafeExtractor().extractBundle(bad, badOut));
+        assertTrue(e.getMessage().contains("README.md: size changed (expected " + readme.length + " bytes, found 4194304)"),
+                e.getMessage());
+        assertEquals(java.util.List.of(), tree(badOut));
     }
 }

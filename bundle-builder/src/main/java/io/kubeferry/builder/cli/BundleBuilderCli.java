@@ -11,6 +11,7 @@ import io.kubeferry.builder.spec.BundleSpec;
 import io.kubeferry.builder.spec.SpecReader;
 import io.kubeferry.bundle.BundleFormatException;
 import io.kubeferry.bundle.BundleVerifier;
+import io.kubeferry.bundle.DamagedArchiveException;
 import io.kubeferry.bundle.VerificationReport;
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.errors.ExitCode;
@@ -66,6 +67,9 @@ public final class BundleBuilderCli implements Callable<Integer> {
         }
         if (e instanceof KubeferryException k) {
             return k.exitCode().code();
+        }
+        if (e instanceof DamagedArchiveException) { // truncated, corrupt or unsafe: unexpected state, not bad input
+            return ExitCode.UNEXPECTED_STATE.code();
         }
         if (e instanceof BundleFormatException) {
             return ExitCode.BAD_INPUT.code();

@@ -10,7 +10,10 @@ public final class ChecksumFile {
     private ChecksumFile() {
     }
 
-    /** The digest for {@code fileName} (a URL's last segment), or the only digest when the file lists one. */
+    /**
+     * The digest for {@code fileName} (a URL's last segment), or the only digest when the file holds one bare digest.
+     * A line that names another file is never used for this one, even when it is the only line.
+     */
     public static Optional<String> digestFor(String content, String fileName) {
         String only = null;
         int count = 0;
@@ -25,7 +28,7 @@ public final class ChecksumFile {
                 continue;
             }
             count++;
-            only = hex;
+            only = parts.length == 2 ? null : hex;
             if (parts.length == 2) {
                 String name = parts[1].startsWith("*") ? parts[1].substring(1) : parts[1];
                 name = name.substring(name.lastIndexOf('/') + 1).trim();

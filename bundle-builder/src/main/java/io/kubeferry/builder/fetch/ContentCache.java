@@ -2,27 +2,88 @@ package io.kubeferry.builder.fetch;
 
 import io.kubeferry.bundle.Sha256;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 
 /**
  * A content-addressed store on disk: every downloaded file and image blob lives once under
  * {@code sha256/<hex>}, so a rebuild (or another bundle sharing files) downloads nothing twice.
  * Partial downloads wait under {@code partial/} and are resumed. Small url-to-digest notes ({@code urls/}) remember
  * upstream checksum files, which are immutable for released artifacts.
+ *
+ * <p>Several builds may share one cache (CI runners do): whoever downloads a digest holds its lock
+ * ({@link #lockDigest}) for the whole transfer, so {@code partial/<hex>} has one writer and the others find the
+ * finished file in the store when they get the lock.
  */
 public final class ContentCache {
+    /**
+     * Digest locks held in this JVM, by lock file. A file lock belongs to the process, not the thread: a second
+     * channel on the same file in the same JVM cannot wait for it (it gets OverlappingFileLockException), and
+     * closing that channel would release the first one's lock. So threads of one JVM queue here first, and only
+     * one of them at a time opens the lock file. One entry per digest fetched; never removed (they are tiny).
+     */
+    private static final ConcurrentHashMap<Path, Semaphore> LOCKS_IN_THIS_JVM = new ConcurrentHashMap<>();
+
     private final Path root;
+    private final Path locks;
 
     public ContentCache(Path root) throws IOException {
         this.root = root;
         Files.createDirectories(root.resolve("sha256"));
         Files.createDirectories(root.resolve("partial"));
         Files.createDirectories(root.resolve("urls"));
+        this.locks = Files.createDirectories(root.resolve("locks")).toRealPath();
+    }
+
+    /** Held while one digest is downloaded into the cache; closing releases it. */
+    public static final class DigestLock implements AutoCloseable {
+        private final Semaphore inThisJvm;
+        private final FileChannel channel;
+
+        private DigestLock(Semaphore inThisJvm, FileChannel channel) {
+            this.inThisJvm = inThisJvm;
+            this.channel = channel;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                channel.close(); // releases the file lock
+            } finally {
+                inThisJvm.release();
+            }
+        }
+    }
+
+    /**
+     * Waits until no other thread or process downloads {@code hex} into this cache, then holds it: the
+     * coordination between builds sharing the cache. The lock file stays (deleting it would race with a waiter).
+     */
+    public DigestLock lockDigest(String hex) throws IOException, InterruptedException {
+        Path file = locks.resolve(hex);
+        Semaphore inThisJvm = LOCKS_IN_THIS_JVM.computeIfAbsent(file, f -> new Semaphore(1));
+        inThisJvm.acquire();
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                channel.lock();
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+            return new DigestLock(inThisJvm, channel);
+        } catch (IOException | RuntimeException e) {
+            inThisJvm.release();
+            throw e;
+        }
     }
 
     /** The default location: $KUBEFERRY_CACHE, else ~/.cache/kubeferry. */

@@ -17,6 +17,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,8 +29,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Downloads into the {@link ContentCache}: each file is verified against its expected sha256 before it enters the
- * cache, interrupted or stalled transfers resume with an HTTP Range request, failures are retried with back-off,
- * and many files download in parallel.
+ * cache, interrupted or stalled transfers resume with an HTTP Range request (appended only when Content-Range says
+ * the bytes start where asked), failures are retried with back-off, and many files download in parallel. One digest
+ * is downloaded once: a second request in this build waits for the first, and builds sharing the cache take turns
+ * through its per-digest lock.
  */
 public final class Downloader {
     /** How long a transfer may go without receiving a byte before it is cut and retried. */
@@ -42,6 +46,8 @@ public final class Downloader {
     private final Duration stallTimeout;
     /** Runs the stall checks; its one daemon thread ends when no transfer is running. */
     private final ScheduledThreadPoolExecutor watchdog;
+    /** Downloads running now, by digest: a second request for one waits for the first instead of racing it. */
+    private final ConcurrentHashMap<String, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
 
     public Downloader(HttpClient http, ContentCache cache, ProgressListener progress, int attempts, Duration firstBackoff) {
         this(http, cache, progress, attempts, firstBackoff, DEFAULT_STALL_TIMEOUT);
@@ -184,29 +190,56 @@ public final class Downloader {
      * @param expectedSize bytes expected, or -1 if unknown (only used for progress and early truncation checks)
      */
     public Path fetch(String label, String host, String sourceText, String sha256, long expectedSize, RangeSource source) {
+        CompletableFuture<Path> mine = new CompletableFuture<>();
+        CompletableFuture<Path> running = inFlight.putIfAbsent(sha256, mine);
+        if (running != null) { // the same blob under another tag, or one file named twice: download it once
+            Path done = awaitOther(running);
+            progress.finished(label, true);
+            return done;
+        }
+        try {
+            Path done = fetchLocked(label, host, sourceText, sha256, expectedSize, source);
+            mine.complete(done);
+            return done;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(sha256, mine);
+        }
+    }
+
+    private static Path awaitOther(CompletableFuture<Path> running) {
+        try {
+            return running.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The transfer under the digest's cache lock, so builds sharing the cache never write one partial at once. */
+    private Path fetchLocked(String label, String host, String sourceText, String sha256, long expectedSize,
+                             RangeSource source) {
         try {
             var cached = cache.find(sha256);
             if (cached.isPresent()) {
                 progress.finished(label, true);
                 return cached.get();
             }
-            Path part = cache.partial(sha256);
-            progress.started(label, expectedSize);
-            // a partial left by an earlier run may be stale (the source changed): if the resumed whole does not
-            // match, start once more from zero before calling it a mismatch
-            boolean resumedEarlierRun = Files.isRegularFile(part) && Files.size(part) > 0;
-            String actual = download(label, host, sourceText, part, expectedSize, source);
-            if (!actual.equals(sha256) && resumedEarlierRun) {
-                Files.deleteIfExists(part);
-                actual = download(label, host, sourceText, part, expectedSize, source);
+            try (ContentCache.DigestLock lock = cache.lockDigest(sha256)) {
+                cached = cache.find(sha256); // another build may have stored it while we waited
+                if (cached.isPresent()) {
+                    progress.finished(label, true);
+                    return cached.get();
+                }
+                return fetchVerified(label, host, sourceText, sha256, expectedSize, source);
             }
-            if (!actual.equals(sha256)) {
-                Files.deleteIfExists(part);
-                throw new ChecksumMismatchException(label, sourceText, sha256, actual);
-            }
-            Path done = cache.commit(part, sha256);
-            progress.finished(label, false);
-            return done;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -215,13 +248,60 @@ public final class Downloader {
         }
     }
 
+    private Path fetchVerified(String label, String host, String sourceText, String sha256, long expectedSize,
+                               RangeSource source) throws IOException, InterruptedException {
+        Path part = cache.partial(sha256);
+        progress.started(label, expectedSize);
+        Resume state = new Resume(label);
+        String actual = download(label, host, sourceText, part, expectedSize, source, state);
+        // a resumed whole can be wrong without the source being wrong: a partial left by an earlier run of a source
+        // that changed since, or a server or proxy that answered the range with other bytes. Start once more from
+        // zero before calling it a mismatch.
+        if (!actual.equals(sha256) && state.resumed) {
+            Files.deleteIfExists(part);
+            state.resumed = false;
+            actual = download(label, host, sourceText, part, expectedSize, source, state);
+        }
+        if (!actual.equals(sha256)) {
+            Files.deleteIfExists(part);
+            throw new ChecksumMismatchException(label, sourceText, sha256, actual);
+        }
+        Path done = cache.commit(part, sha256);
+        progress.finished(label, false);
+        return done;
+    }
+
+    /** What one fetch has told the progress listener, and whether it appended to bytes already on disk. */
+    private final class Resume {
+        private final String label;
+        private long reported;
+        private boolean resumed;
+
+        Resume(String label) {
+            this.label = label;
+        }
+
+        /** The transfer now has {@code onDisk} bytes: report only what was not reported yet (or take back). */
+        void onDisk(long onDisk) {
+            if (onDisk != reported) {
+                progress.advanced(label, onDisk - reported);
+                reported = onDisk;
+            }
+        }
+
+        void received(int n) {
+            reported += n;
+            progress.advanced(label, n);
+        }
+    }
+
     /** Downloads (resuming) into {@code part} with retries; returns the sha256 of what arrived. */
-    private String download(String label, String host, String sourceText, Path part, long expectedSize, RangeSource source)
-            throws IOException, InterruptedException {
+    private String download(String label, String host, String sourceText, Path part, long expectedSize, RangeSource source,
+                            Resume state) throws IOException, InterruptedException {
         Exception last = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
-                if (transfer(label, host, sourceText, part, expectedSize, source)) {
+                if (transfer(label, host, sourceText, part, expectedSize, source, state)) {
                     return Sha256.ofFile(part);
                 }
             } catch (IOException e) {
@@ -236,8 +316,8 @@ public final class Downloader {
     }
 
     /** One attempt; true when the whole body arrived. Server errors count as a failed attempt, client errors stop. */
-    private boolean transfer(String label, String host, String sourceText, Path part, long expectedSize, RangeSource source)
-            throws IOException, InterruptedException {
+    private boolean transfer(String label, String host, String sourceText, Path part, long expectedSize, RangeSource source,
+                             Resume state) throws IOException, InterruptedException {
         long have = Files.isRegularFile(part) ? Files.size(part) : 0;
         if (expectedSize >= 0 && have > expectedSize) {
             Files.delete(part);
@@ -247,6 +327,8 @@ public final class Downloader {
         int status = resp.statusCode();
         try (InputStream body = resp.body()) {
             if (status == 416 && have > 0) {
+                state.resumed = true;
+                state.onDisk(have);
                 return true; // nothing left to send: the whole file is on disk (the digest check decides)
             }
             if (status >= 500 || status == 429) {
@@ -258,20 +340,35 @@ public final class Downloader {
             }
             boolean append = status == 206 && have > 0;
             if (append) {
-                progress.advanced(label, have);
+                long from = rangeStart(resp);
+                if (from != have) { // not the bytes asked for: appending them would make a wrong file
+                    Files.delete(part);
+                    state.onDisk(0);
+                    throw new IOException("asked for bytes " + have + "- and got a 206 with Content-Range "
+                            + resp.headers().firstValue("content-range").orElse("(none)") + "; starting over from zero");
+                }
+                state.resumed = true;
             }
+            state.onDisk(append ? have : 0);
             long contentLength = resp.headers().firstValueAsLong("content-length").orElse(-1);
             long wrote;
             try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
                  StallGuard guard = new StallGuard(body)) {
-                wrote = guard.copy(body, out, n -> progress.advanced(label, n));
+                wrote = guard.copy(body, out, state::received);
             }
             if (contentLength >= 0 && wrote < contentLength) {
                 throw new IOException("connection closed after " + wrote + " of " + contentLength + " bytes");
             }
             return true;
         }
+    }
+
+    /** The first byte of a 206 answer ({@code Content-Range: bytes 100-199/200}), or -1 when it does not say. */
+    static long rangeStart(HttpResponse<?> resp) {
+        String range = resp.headers().firstValue("content-range").orElse("");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes\\s+(\\d+)-\\d+/(\\d+|\\*)").matcher(range.trim());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
     /**

@@ -9,6 +9,7 @@ public interface ProgressListener {
     default void started(String label, long total) {
     }
 
+    /** @param bytes more bytes on disk; negative when a transfer had to start over from zero */
     default void advanced(String label, long bytes) {
     }
 

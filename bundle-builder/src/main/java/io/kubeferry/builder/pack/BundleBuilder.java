@@ -8,6 +8,7 @@ import io.kubeferry.builder.registry.Platform;
 import io.kubeferry.builder.registry.RegistryClient;
 import io.kubeferry.builder.registry.RegistryException;
 import io.kubeferry.builder.registry.ResolvedImage;
+import io.kubeferry.builder.spec.BundleLayout;
 import io.kubeferry.builder.spec.BundleSpec;
 import io.kubeferry.builder.spec.SpecReader;
 import io.kubeferry.builder.spec.Templates;
@@ -42,7 +43,7 @@ import java.util.stream.Stream;
  * cache), links the Java runtime, adds the installer, templates and docs, and packs it all with {@link BundlePacker}.
  */
 public final class BundleBuilder {
-    public static final String IMAGE_ARCHIVE = "images/images.tar";
+    public static final String IMAGE_ARCHIVE = BundleLayout.IMAGE_ARCHIVE;
 
     /**
      * Local inputs of a build.
@@ -77,8 +78,12 @@ public final class BundleBuilder {
         return "kubeferry-" + spec.kubernetesVersion() + "-linux-" + String.join("-", spec.architectures());
     }
 
+    /** @param output the archive to write; an existing directory gets {@code <bundle name>.tar.gz} inside it */
     public Result build(BundleSpec spec, Inputs in, Path output) throws IOException, InterruptedException {
         long start = System.nanoTime();
+        if (Files.isDirectory(output)) {
+            output = output.resolve(bundleName(spec) + ".tar.gz");
+        }
         List<BundlePacker.Entry> entries = new ArrayList<>();
         Map<String, String> versions = new TreeMap<>();
         versions.put("kubernetes", spec.kubernetesVersion());
@@ -91,14 +96,13 @@ public final class BundleBuilder {
         List<Callable<Downloader.Request>> resolveBinaries = new ArrayList<>();
         for (String arch : spec.architectures()) {
             for (BundleSpec.BinarySpec b : spec.binaries()) {
-                Map<String, String> vars = SpecReader.variables(spec.kubernetesVersion(), spec.versions(), b, arch);
-                String url = Templates.expand(b.url(), vars);
-                vars.put("url", url);
-                String file = b.file() != null ? Templates.expand(b.file(), vars) : lastSegment(url);
+                SpecReader.ExpandedBinary x = SpecReader.expand(spec.kubernetesVersion(), spec.versions(), b, arch);
+                Map<String, String> vars = x.vars();
+                String url = x.url();
                 if (vars.containsKey("version")) {
                     versions.put(b.name(), vars.get("version"));
                 }
-                String path = "bin/" + arch + "/" + file;
+                String path = x.path();
                 paths.add(path);
                 binaries.add(new BundleManifest.Binary(b.name(), arch, vars.get("version"), path));
                 resolveBinaries.add(() -> new Downloader.Request(path, URI.create(spec.mirrored(url)),
@@ -122,23 +126,23 @@ public final class BundleBuilder {
         }
         if (in.installerJar() != null) {
             requireFile(in.installerJar(), "--installer-jar");
-            entries.add(new BundlePacker.Entry("installer.jar", 0644, new BundlePacker.FileContent(in.installerJar()), false));
+            entries.add(new BundlePacker.Entry(BundleLayout.INSTALLER_JAR, 0644, new BundlePacker.FileContent(in.installerJar()), false));
         }
         if (in.jdkHome() != null) {
             Path target = targetJdk(spec, in.jdkHome());
             checkRuntimeArch(spec, target);
             log.println("linking the Java runtime from " + target);
             Path runtime = new JavaRuntimeLinker(in.jdkHome(), target, downloader.cache().root()).link(in.installerJar());
-            addTree(runtime, "runtime", entries);
+            addTree(runtime, BundleLayout.RUNTIME_DIR, entries);
         }
         if (in.templatesDir() != null) {
-            addTree(in.templatesDir(), "templates", entries);
+            addTree(in.templatesDir(), BundleLayout.TEMPLATES_DIR, entries);
         }
         if (in.inventoryExample() != null) {
             requireFile(in.inventoryExample(), "--inventory-example");
-            entries.add(new BundlePacker.Entry("inventory.example.yaml", 0644, new BundlePacker.FileContent(in.inventoryExample()), true));
+            entries.add(new BundlePacker.Entry(BundleLayout.INVENTORY_EXAMPLE, 0644, new BundlePacker.FileContent(in.inventoryExample()), true));
         }
-        entries.add(new BundlePacker.Entry("install", 0755, new BundlePacker.BytesContent(resource("install.sh")), true));
+        entries.add(new BundlePacker.Entry(BundleLayout.LAUNCHER, 0755, new BundlePacker.BytesContent(resource("install.sh")), true));
         List<BundleManifest.ImageEntry> imageEntries = new ArrayList<>();
         for (ResolvedImage i : images) {
             imageEntries.add(new BundleManifest.ImageEntry(i.name().canonical(), i.top().digest(), i.top().mediaType(),
@@ -146,7 +150,7 @@ public final class BundleBuilder {
         }
         imageEntries.sort(java.util.Comparator.comparing(BundleManifest.ImageEntry::name));
         String name = bundleName(spec);
-        entries.add(new BundlePacker.Entry("README.md", 0644,
+        entries.add(new BundlePacker.Entry(BundleLayout.README, 0644,
                 new BundlePacker.BytesContent(readme(name, versions, imageEntries)), true));
         String imageArchive = null;
         if (!images.isEmpty()) {
@@ -169,8 +173,8 @@ public final class BundleBuilder {
         }
         String shaUrl = spec.mirrored(Templates.expand(b.sha256Url(), vars));
         String text = downloader.fetchText(URI.create(shaUrl), path + " checksum");
-        return ChecksumFile.digestFor(text, lastSegment(url)).orElseThrow(() -> new UnexpectedStateException(
-                "checksum file " + shaUrl + " has no sha256 for " + lastSegment(url) + " (needed for " + path
+        return ChecksumFile.digestFor(text, BundleLayout.lastSegment(url)).orElseThrow(() -> new UnexpectedStateException(
+                "checksum file " + shaUrl + " has no sha256 for " + BundleLayout.lastSegment(url) + " (needed for " + path
                         + "); pin it with 'sha256: {" + arch + ": <hex>}' in " + b.where()));
     }
 
@@ -249,13 +253,21 @@ public final class BundleBuilder {
         }
         BundleSpec.JdkArchive jdk = spec.jdks().get(spec.architectures().get(0));
         Path archive = downloader.fetch(new Downloader.Request("jdk " + spec.architectures().get(0) + " ("
-                + lastSegment(jdk.url()) + ")", URI.create(spec.mirrored(jdk.url())), jdk.sha256()));
+                + BundleLayout.lastSegment(jdk.url()) + ")", URI.create(spec.mirrored(jdk.url())), jdk.sha256()));
         Path dir = downloader.cache().root().resolve("jdks").resolve(jdk.sha256());
         if (!Files.isDirectory(dir)) {
-            Path tmp = dir.resolveSibling(jdk.sha256() + ".tmp");
-            JavaRuntimeLinker.deleteTree(tmp);
-            new SafeExtractor().extract(archive, tmp);
-            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            // builds sharing the cache may unpack it at the same time: each in its own directory, the first move wins
+            Path tmp = Files.createTempDirectory(Files.createDirectories(dir.getParent()), jdk.sha256() + ".tmp");
+            try {
+                new SafeExtractor().extract(archive, tmp);
+                Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (!Files.isDirectory(dir)) {
+                    throw e;
+                } // else another build finished first: same digest, same content
+            } finally {
+                JavaRuntimeLinker.deleteTree(tmp);
+            }
         }
         // archives hold one top directory (jdk-17.0.x+y/); find the one with jmods/
         try (Stream<Path> walk = Files.walk(dir, 3)) {
@@ -297,11 +309,6 @@ public final class BundleBuilder {
 
     static boolean isCompressedName(String path) {
         return path.matches(".*\\.(gz|tgz|zst|xz|bz2|zip|jar)$");
-    }
-
-    static String lastSegment(String url) {
-        String u = url.replaceFirst("[?#].*$", "");
-        return u.substring(u.lastIndexOf('/') + 1);
     }
 
     private static byte[] resource(String name) throws IOException {

@@ -1,8 +1,12 @@
 package io.kubeferry.builder.pack;
 
 import io.kubeferry.bundle.BundleManifest;
+import io.kubeferry.bundle.BundleFormatException;
 import io.kubeferry.bundle.BundleManifestYaml;
+import io.kubeferry.bundle.BundleVerifier;
 import io.kubeferry.bundle.Sha256;
+import io.kubeferry.bundle.VerificationReport;
+import io.kubeferry.errors.UnexpectedStateException;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.FilterOutputStream;
@@ -87,7 +91,10 @@ public final class BundlePacker {
         this.options = options;
     }
 
-    /** Writes {@code output} (atomically, via a .part file) and returns the manifest written into it. */
+    /**
+     * Writes {@code output} (atomically, via a .part file removed on failure or interrupt), reads it back with
+     * {@link BundleVerifier} and returns the manifest written into it.
+     */
     public BundleManifest pack(ManifestHeader header, List<Entry> entries, Path output) throws IOException {
         List<Entry> sorted = new ArrayList<>(entries);
         sorted.sort(Comparator.comparing(Entry::path));
@@ -112,6 +119,15 @@ public final class BundlePacker {
         Files.createDirectories(output.toAbsolutePath().getParent());
         List<BundleManifest.FileEntry> files = new ArrayList<>();
         BundleManifest manifest;
+        // Ctrl-C or a kill while packing: the JVM runs shutdown hooks, so half an archive is not left behind
+        Thread removePart = new Thread(() -> {
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // exiting anyway
+            }
+        }, "remove " + part.getFileName());
+        Runtime.getRuntime().addShutdownHook(removePart);
         try {
             try (ParallelGzipOutputStream gz = new ParallelGzipOutputStream(
                     new BufferedOutputStream(Files.newOutputStream(part), 1 << 20), options.threads(), options.chunkSize(),
@@ -137,7 +153,7 @@ public final class BundlePacker {
                     }
                     gz.compressible(true);
                     tar.endFile(size);
-                    files.add(new BundleManifest.FileEntry(e.path(), size, sink.hex()));
+                    files.add(new BundleManifest.FileEntry(e.path(), size, sink.hex(), e.mode()));
                 }
                 manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, header.name(), header.kubernetesVersion(),
                         header.architectures(), header.versions(), header.imageArchive(), files, header.images(),
@@ -146,12 +162,37 @@ public final class BundlePacker {
                 tar.file(top + BundleManifest.FILE_NAME, 0644, yaml.length, new ByteArrayInputStream(yaml));
                 tar.finish();
             }
+            verifyWritten(part, output);
+            Files.move(part, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(part); // never leave half an archive behind
+            Files.deleteIfExists(part); // never leave half an archive, or one that failed its check, behind
             throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(removePart);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or ran) anyway
+            }
         }
-        Files.move(part, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return manifest;
+    }
+
+    /**
+     * Reads back what was written with the same verifier the installer runs: a bundle is called built only when it
+     * would pass {@code installer verify} (nothing unsafe, every file as bundle.yaml lists it).
+     */
+    private static void verifyWritten(Path part, Path output) {
+        VerificationReport report;
+        try {
+            report = new BundleVerifier().verifyArchive(part);
+        } catch (BundleFormatException e) {
+            throw new UnexpectedStateException("the bundle written for " + output + " fails its own check, so it was "
+                    + "removed: " + e.getMessage(), e);
+        }
+        if (!report.ok()) {
+            throw new UnexpectedStateException("the bundle written for " + output + " fails its own check, so it was "
+                    + "removed (a bug or a source that changed while packing):" + System.lineSeparator() + report.format());
+        }
     }
 
     private static void writeContent(Content c, OutputStream out, CompressionHint hint) throws IOException {

@@ -77,6 +77,7 @@ public final class SpecReader {
         if (d.kubernetesVersion != null) {
             checkTemplates(d, binaries, problems);
         }
+        checkPathsAreDistinct(d, binaries, problems);
         if (problems.stream().anyMatch(p -> p.severity() == Problem.Severity.ERROR)) {
             throw new BadInputException(problems);
         }
@@ -308,8 +309,9 @@ public final class SpecReader {
     private static void extraFile(YamlCursor n, Path dir, Draft d) {
         Map<String, YamlCursor> m = n.fields(Set.of("path", "source", "url", "sha256"));
         String path = required(n, m, "path");
-        if (path != null && (path.startsWith("/") || List.of(path.split("/")).contains(".."))) {
-            m.get("path").error("'" + path + "' must be a relative path inside the bundle");
+        java.util.Optional<String> bad = path == null ? java.util.Optional.empty() : BundleLayout.problem(path);
+        if (bad.isPresent()) {
+            m.get("path").error(bad.get());
             return;
         }
         String source = m.containsKey("source") ? m.get("source").text() : null;
@@ -346,14 +348,16 @@ public final class SpecReader {
         for (BundleSpec.BinarySpec b : binaries) {
             for (String arch : d.architectures) {
                 try {
-                    Map<String, String> vars = variables(d.kubernetesVersion, d.versions, b, arch);
-                    String url = Templates.expand(b.url(), vars);
-                    vars.put("url", url);
+                    ExpandedBinary x = expand(d.kubernetesVersion, d.versions, b, arch);
                     if (b.sha256Url() != null) {
-                        Templates.expand(b.sha256Url(), vars);
+                        Templates.expand(b.sha256Url(), x.vars());
                     }
-                    if (b.file() != null) {
-                        Templates.expand(b.file(), vars);
+                    java.util.Optional<String> bad = io.kubeferry.bundle.BundlePaths.unsafe(x.file());
+                    if (bad.isPresent()) {
+                        problems.add(Problem.error(b.where(), "binary '" + b.name() + "': its file name '" + x.file() + "' "
+                                + bad.get() + (b.file() != null ? "; 'file' names a file under bin/" + arch + "/"
+                                : "; the URL does not end in a file name: add 'file: <name>'")));
+                        break;
                     }
                     if (b.sha256Url() == null && !b.sha256().containsKey(arch)) {
                         problems.add(Problem.error(b.where(), "binary '" + b.name() + "' has no sha256 for " + arch));
@@ -364,6 +368,66 @@ public final class SpecReader {
                 }
             }
         }
+    }
+
+    /**
+     * Every path a spec puts in the bundle (bin/&lt;arch&gt;/&lt;file&gt; of each binary, each extra file) is
+     * distinct, and none is a directory of another: the packer would write two entries for one path, or a file
+     * where a directory must be.
+     */
+    private static void checkPathsAreDistinct(Draft d, List<BundleSpec.BinarySpec> binaries, List<Problem> problems) {
+        Map<String, String> whereByPath = new LinkedHashMap<>();
+        java.util.function.BiConsumer<String, String> add = (path, where) -> {
+            String earlier = whereByPath.putIfAbsent(path, where);
+            if (earlier != null) {
+                problems.add(Problem.error(where, "'" + path + "' is already in the bundle from " + earlier
+                        + "; every file needs its own path"));
+            }
+        };
+        if (d.kubernetesVersion != null) {
+            for (BundleSpec.BinarySpec b : binaries) {
+                for (String arch : d.architectures) {
+                    try {
+                        ExpandedBinary x = expand(d.kubernetesVersion, d.versions, b, arch);
+                        if (io.kubeferry.bundle.BundlePaths.unsafe(x.file()).isEmpty()) {
+                            add.accept(x.path(), b.where());
+                        }
+                    } catch (IllegalArgumentException e) {
+                        break; // reported by checkTemplates
+                    }
+                }
+            }
+        }
+        d.files.forEach(f -> add.accept(f.path(), f.where()));
+        for (Map.Entry<String, String> e : whereByPath.entrySet()) {
+            for (String p = e.getKey(); p.lastIndexOf('/') > 0; ) {
+                p = p.substring(0, p.lastIndexOf('/'));
+                if (whereByPath.containsKey(p)) {
+                    problems.add(Problem.error(whereByPath.get(p), "'" + p + "' is a file here, but " + e.getValue()
+                            + " puts '" + e.getKey() + "' inside it as a directory"));
+                }
+            }
+        }
+    }
+
+    /**
+     * One binary for one architecture with its templates expanded.
+     *
+     * @param vars the template variables, with {@code url} (for sha256Url)
+     * @param url  the binary's URL (before mirrors)
+     * @param file its file name under {@code bin/<arch>/}
+     * @param path its path in the bundle
+     */
+    public record ExpandedBinary(Map<String, String> vars, String url, String file, String path) {
+    }
+
+    /** Expands a binary's URL and file name for one architecture; IllegalArgumentException names an unknown variable. */
+    public static ExpandedBinary expand(String k8s, Map<String, String> versions, BundleSpec.BinarySpec b, String arch) {
+        Map<String, String> vars = variables(k8s, versions, b, arch);
+        String url = Templates.expand(b.url(), vars);
+        vars.put("url", url);
+        String file = b.file() != null ? Templates.expand(b.file(), vars) : BundleLayout.lastSegment(url);
+        return new ExpandedBinary(vars, url, file, BundleLayout.binaryPath(arch, file));
     }
 
     /** Template variables for one binary and architecture. */

@@ -19,6 +19,9 @@ class ChecksumAndProxyTest {
         assertEquals(Optional.of(B), ChecksumFile.digestFor(A + "  runc.arm64\n" + B + "  runc.amd64\n", "runc.amd64"));
         assertEquals(Optional.of(B), ChecksumFile.digestFor(A + " *x.tgz\n" + B + " *./dir/y.tgz\n", "y.tgz"));
         assertEquals(Optional.empty(), ChecksumFile.digestFor(A + "  a\n" + B + "  b\n", "c"));
+        // one line naming another file is not this file's digest
+        assertEquals(Optional.empty(), ChecksumFile.digestFor(A + "  runc.arm64\n", "runc.amd64"));
+        assertEquals(Optional.of(A), ChecksumFile.digestFor(A + "  runc.amd64\n", "runc.amd64"));
     }
 
     @Test

@@ -44,6 +44,65 @@ class DownloaderTest {
         }
     }
 
+    /** Sums what a transfer reports, as the console's progress line does. */
+    static final class CountingProgress implements ProgressListener {
+        final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public void advanced(String label, long n) {
+            bytes.addAndGet(n);
+        }
+    }
+
+    @Test
+    void resumedDownloadCountsEachByteOnce() throws Exception {
+        byte[] body = new byte[1_000_000];
+        new Random(7).nextBytes(body);
+        String hex = Sha256.ofBytes(body);
+        try (FileServer server = new FileServer()) {
+            server.put("/f", body);
+            server.dropOnce("/f");
+            CountingProgress progress = new CountingProgress();
+            Downloader d = new Downloader(Downloader.defaultClient(), new ContentCache(dir.resolve("cache")), progress, 3,
+                    Duration.ofMillis(10));
+            d.fetch(new Downloader.Request("f", URI.create(server.base() + "/f"), hex));
+            assertEquals(2, server.requests().size(), server.requests().toString());
+            assertEquals(body.length, progress.bytes.get(), "bytes reported for a resumed download");
+        }
+    }
+
+    /**
+     * wrongRange: the range is answered from another offset (and Content-Range says so): never appended, started
+     * over. corruptRange: a correct-looking range with wrong bytes: the whole is wrong, so it starts over once from
+     * zero before the source is blamed.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"wrongRange", "corruptRange"})
+    void resumeThatBringsOtherBytesStartsOverFromZero(String fault) throws Exception {
+        byte[] body = new byte[1_000_000];
+        new Random(8).nextBytes(body);
+        String hex = Sha256.ofBytes(body);
+        try (FileServer server = new FileServer()) {
+            server.put("/f", body);
+            server.dropOnce("/f");
+            if (fault.equals("wrongRange")) {
+                server.wrongRangeOnce("/f");
+            } else {
+                server.corruptRangeOnce("/f");
+            }
+            CountingProgress progress = new CountingProgress();
+            Downloader d = new Downloader(Downloader.defaultClient(), new ContentCache(dir.resolve("cache")), progress, 3,
+                    Duration.ofMillis(10));
+            Path p = d.fetch(new Downloader.Request("f", URI.create(server.base() + "/f"), hex));
+            assertEquals(hex, Sha256.ofFile(p));
+            List<String> requests = server.requests();
+            assertEquals(3, requests.size(), requests.toString());
+            assertTrue(requests.get(1).startsWith("GET /f bytes="), requests.toString());
+            assertEquals("GET /f", requests.get(2), "started over from zero");
+            assertEquals(body.length, progress.bytes.get());
+        }
+    }
+
     @Test
     void missingFileFailsWithTheUrlAndStatus() throws Exception {
         try (FileServer server = new FileServer()) {

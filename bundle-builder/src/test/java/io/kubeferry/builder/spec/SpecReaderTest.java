@@ -98,4 +98,45 @@ class SpecReaderTest {
         String all = e.getMessage();
         assertTrue(all.contains("typo.yaml:4:5 (binaries[0]): binary 'kubelet': unknown variable ${arhc}"), all);
     }
+
+    @Test
+    void pathsThatClimbOutAreAbsoluteReservedOrTakenTwiceAreLocated() throws IOException {
+        Files.writeString(dir.resolve("x.txt"), "x\n");
+        Path spec = dir.resolve("paths.yaml");
+        Files.writeString(spec, """
+                kubernetesVersion: 1.34.1
+                architectures: [amd64, arm64]
+                binaries:
+                  - {name: crictl, url: "https://example.test/crictl", sha256Url: "${url}.sha256", file: "../crictl-${arch}"}
+                  - {name: kubelet, url: "https://example.test/${arch}/kubelet", sha256Url: "${url}.sha256"}
+                  - {name: kubelet2, url: "https://example.test/other/${arch}/kubelet", sha256Url: "${url}.sha256"}
+                  - {name: dir, url: "https://example.test/dir/", sha256Url: "${url}.sha256"}
+                files:
+                  - {path: /etc/cron.d/evil, source: x.txt}
+                  - {path: runtime/bin/java, source: x.txt}
+                  - {path: templates, source: x.txt}
+                  - {path: images/images.tar, source: x.txt}
+                  - {path: extra//x, source: x.txt}
+                  - {path: extra/a, source: x.txt}
+                  - {path: extra/a, source: x.txt}
+                  - {path: docs, source: x.txt}
+                  - {path: docs/readme, source: x.txt}
+                """);
+        BadInputException e = assertThrows(BadInputException.class, () -> new SpecReader().read(spec));
+        String all = String.join("\n", e.problems().stream().map(Problem::format).toList());
+        for (String expected : List.of(
+                "paths.yaml:4:5 (binaries[0]): binary 'crictl': its file name '../crictl-amd64' climbs out with '..'",
+                "paths.yaml:6:5 (binaries[2]): 'bin/amd64/kubelet' is already in the bundle from ",
+                "paths.yaml:7:5 (binaries[3]): binary 'dir': its file name '' is empty; the URL does not end in a file name",
+                "paths.yaml:9:12 (files[0].path): '/etc/cron.d/evil' is absolute",
+                "paths.yaml:10:12 (files[1].path): 'runtime/bin/java' is inside the runtime/ directory",
+                "paths.yaml:11:12 (files[2].path): 'templates' is the templates/ directory",
+                "paths.yaml:12:12 (files[3].path): 'images/images.tar' is where the bundle's own images/images.tar goes",
+                "paths.yaml:13:12 (files[4].path): 'extra//x' has an empty or '.' component",
+                "paths.yaml:15:5 (files[6]): 'extra/a' is already in the bundle from ",
+                "paths.yaml:16:5 (files[7]): 'docs' is a file here, but ")) {
+            assertTrue(all.contains(expected), expected + " not in:\n" + all);
+        }
+        assertEquals(11, e.problems().size(), all); // kubelet twice for each of the two architectures
+    }
 }

@@ -25,6 +25,9 @@ public final class FileServer implements AutoCloseable {
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final Set<String> dropOnce = ConcurrentHashMap.newKeySet();
     private final Set<String> stallOnce = ConcurrentHashMap.newKeySet();
+    private final Map<String, Gate> gateOnce = new ConcurrentHashMap<>();
+    private final Set<String> wrongRangeOnce = ConcurrentHashMap.newKeySet();
+    private final Set<String> corruptRangeOnce = ConcurrentHashMap.newKeySet();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     /** Released on close: stalled responses wait on it, sending nothing, with the connection open. */
     private final CountDownLatch closing = new CountDownLatch(1);
@@ -61,6 +64,39 @@ public final class FileServer implements AutoCloseable {
         stallOnce.add(path);
     }
 
+    /**
+     * The next GET of {@code path} sends the headers and half the body, then waits until the test opens the gate,
+     * then sends the rest: a transfer held in flight at a point the test chooses.
+     */
+    public Gate gateOnce(String path) {
+        Gate g = new Gate(new CountDownLatch(1), new CountDownLatch(1));
+        gateOnce.put(path, g);
+        return g;
+    }
+
+    /** A transfer held half-way: {@link #awaitHalfSent()} returns once half the body is out, {@link #open()} lets it finish. */
+    public record Gate(CountDownLatch halfSent, CountDownLatch opened) {
+        public void awaitHalfSent() throws InterruptedException {
+            if (!halfSent.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the gated request never came");
+            }
+        }
+
+        public void open() {
+            opened.countDown();
+        }
+    }
+
+    /** The next ranged GET of {@code path} answers 206 with the bytes from offset 0 and a Content-Range that says so. */
+    public void wrongRangeOnce(String path) {
+        wrongRangeOnce.add(path);
+    }
+
+    /** The next ranged GET of {@code path} answers a correct-looking 206 whose bytes are wrong (flipped). */
+    public void corruptRangeOnce(String path) {
+        corruptRangeOnce.add(path);
+    }
+
     /** "GET /path" or "GET /path bytes=N-", in arrival order. */
     public List<String> requests() {
         return List.copyOf(requests);
@@ -84,6 +120,14 @@ public final class FileServer implements AutoCloseable {
                 ex.close();
                 return;
             }
+            if (wrongRangeOnce.remove(path)) {
+                from = 0; // a server (or proxy) that answers a range with the wrong part, and says so
+            } else if (corruptRangeOnce.remove(path)) {
+                body = body.clone();
+                for (int i = (int) from; i < body.length; i++) {
+                    body[i] ^= 0x5a;
+                }
+            }
             ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
             ex.sendResponseHeaders(206, body.length - from);
         } else {
@@ -95,6 +139,20 @@ public final class FileServer implements AutoCloseable {
             out.flush();
             // an exception out of the handler makes the JDK server close the connection mid-body
             throw new IOException("test server drops the connection half-way through " + path);
+        }
+        Gate gate = from == 0 ? gateOnce.remove(path) : null;
+        if (gate != null) {
+            out.write(body, 0, body.length / 2);
+            out.flush();
+            gate.halfSent().countDown();
+            try {
+                gate.opened().await(5, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.write(body, body.length / 2, body.length - body.length / 2);
+            out.close();
+            return;
         }
         if (from == 0 && stallOnce.remove(path)) {
             out.write(body, 0, body.length / 2);

@@ -2,6 +2,7 @@ package io.kubeferry.cli;
 
 import io.kubeferry.bundle.BundleFormatException;
 import io.kubeferry.bundle.BundleVerifier;
+import io.kubeferry.bundle.DamagedArchiveException;
 import io.kubeferry.bundle.VerificationReport;
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.errors.UnexpectedStateException;
@@ -35,6 +36,8 @@ final class VerifyCommand implements Callable<Integer> {
         VerificationReport report;
         try {
             report = new BundleVerifier().verify(target);
+        } catch (DamagedArchiveException e) { // truncated or corrupt: the bundle is damaged (exit 3), not bad input
+            throw new UnexpectedStateException(e.getMessage(), e);
         } catch (BundleFormatException e) {
             throw new BadInputException(target.toString(), e.getMessage());
         }
