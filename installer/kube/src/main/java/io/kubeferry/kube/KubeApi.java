@@ -118,6 +118,10 @@ public final class KubeApi implements AutoCloseable {
         // the name is checked by ClusterTrust against the real server name, not the tunnel's 127.0.0.1
         config.setDisableHostnameVerification(true);
         config.setTrustCerts(false);
+        // direct (or through the SSH tunnel): an http(s)_proxy in the installer's environment must not divert the API calls
+        config.setHttpProxy(null);
+        config.setHttpsProxy(null);
+        // failures are reported at once; the waits do their own retrying
         config.setRequestRetryBackoffLimit(0);
         config.setConnectionTimeout(10_000);
         config.setRequestTimeout(30_000);
