@@ -34,7 +34,7 @@ record TestPki(Path root, Inventory inventory) {
     static TestPki generate(Path dir, KeyAlgorithm algorithm) {
         Host cp1 = new Host("cp1", "127.0.0.1", "127.0.0.1", null, Set.of(Role.CONTROL_PLANE), Map.of(), List.of());
         Networking net = new Networking(Cidr.parse("10.244.0.0/16").orElseThrow(), Cidr.parse("10.96.0.0/12").orElseThrow(),
-                "cluster.local", Networking.Cni.CALICO);
+                "cluster.local", Networking.Cni.FLANNEL);
         CertificateOptions certs = new CertificateOptions(algorithm, CertificateOptions.DEFAULT_CA_VALIDITY,
                 CertificateOptions.DEFAULT_CERT_VALIDITY, List.of());
         ClusterSpec cluster = new ClusterSpec("kubernetes", KubernetesVersion.parse("1.34.1").orElseThrow(),
