@@ -22,6 +22,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -104,8 +106,9 @@ public final class BundleBuilderCli implements Callable<Integer> {
         Path inventoryExample;
         @Option(names = "--no-runtime", description = "leave out the jlink'd Java runtime")
         boolean noRuntime;
-        @Option(names = "--jdk", description = "JDK that runs jlink; its jmods make the runtime unless the spec names a JDK archive "
-                + "for the target arch under runtime.jdk (default: the running JDK)")
+        @Option(names = "--jdk", description = "JDK whose jlink and modules make the bundled runtime; use one built for glibc 2.17 "
+                + "(Eclipse Temurin) so the runtime starts on old hosts. A spec's runtime.jdk archive for the target arch "
+                + "supplies the jmods instead (default: a glibc-2.17 JDK found here, else the running JDK)")
         Path jdk;
         @Option(names = "--cache", description = "download cache (default: $KUBEFERRY_CACHE or ~/.cache/kubeferry)")
         Path cache;
@@ -124,10 +127,7 @@ public final class BundleBuilderCli implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PrintStream log = System.err;
-            if (stallTimeoutSeconds <= 0) {
-                throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--stall-timeout must be a positive number of seconds, got " + stallTimeoutSeconds);
-            }
+            checkOptions(); // before the spec is read and anything downloaded
             BundleSpec bundleSpec = new SpecReader().read(spec);
             ContentCache contentCache = new ContentCache(cache != null ? cache : ContentCache.defaultLocation());
             Downloader downloader = new Downloader(Downloader.defaultClient(), contentCache, new ConsoleProgress(log), 5,
@@ -141,16 +141,93 @@ public final class BundleBuilderCli implements Callable<Integer> {
                     defaults.chunkSize(), level, !recompress));
             Path templatesDir = templates != null ? templates : existing(Path.of("templates"));
             Path example = inventoryExample != null ? inventoryExample : existing(Path.of("inventory.example.yaml"));
-            Path jdkHome = noRuntime ? null : jdk != null ? jdk : JavaRuntimeLinker.currentJdk();
             if (installerJar == null) {
                 log.println("warning: no --installer-jar: the bundle will not contain the installer");
+            } else if (example == null) {
+                // run outside the repository root: the example sits in the repository the installer jar was built in
+                example = nextToJar(installerJar, "inventory.example.yaml");
             }
+            if (templatesDir == null) {
+                log.println(installerJar != null ? "note: no ./templates: the bundle carries the installer jar's built-in templates"
+                        : "warning: no ./templates and no --installer-jar: the bundle will carry no templates (pass --templates DIR)");
+            }
+            if (example == null) {
+                log.println("warning: no inventory.example.yaml found (./ or near the installer jar): pass --inventory-example FILE");
+            }
+            Path jdkHome = noRuntime ? null : jdk != null ? jdk : defaultJdk(log);
             Path out = output != null ? output : Path.of(BundleBuilder.bundleName(bundleSpec) + ".tar.gz");
             BundleBuilder.Result r = new BundleBuilder(downloader, registry, packer, log).build(bundleSpec,
                     new BundleBuilder.Inputs(installerJar, templatesDir, example, jdkHome, parallel), out);
             System.out.printf("built %s: %d files, %d images, %.1f MB in %.1f s%n", r.output(), r.manifest().files().size(),
                     r.manifest().images().size(), r.bytes() / 1e6, r.elapsed().toMillis() / 1000.0);
             return 0;
+        }
+
+        /** Every flag checked at once, before any work: exit 2 naming each bad flag. */
+        private void checkOptions() {
+            List<Problem> problems = new ArrayList<>();
+            if (parallel < 1) {
+                problems.add(Problem.error("--parallel", "must be at least 1, got " + parallel));
+            }
+            if (threads != null && threads < 1) {
+                problems.add(Problem.error("--threads", "must be at least 1, got " + threads));
+            }
+            if (level < 0 || level > 9) {
+                problems.add(Problem.error("--level", "gzip levels are 0 (store) to 9 (smallest), got " + level));
+            }
+            if (stallTimeoutSeconds <= 0) {
+                problems.add(Problem.error("--stall-timeout", "must be a positive number of seconds, got " + stallTimeoutSeconds));
+            }
+            if (!Files.isRegularFile(spec)) {
+                problems.add(Problem.error("--spec", spec + " does not exist or is not a file"));
+            }
+            if (installerJar != null && !Files.isRegularFile(installerJar)) {
+                problems.add(Problem.error("--installer-jar", installerJar + " does not exist (build it: mvn -pl installer/cli -am package)"));
+            }
+            if (templates != null && !Files.isDirectory(templates)) {
+                problems.add(Problem.error("--templates", templates + " is not a directory"));
+            }
+            if (inventoryExample != null && !Files.isRegularFile(inventoryExample)) {
+                problems.add(Problem.error("--inventory-example", inventoryExample + " does not exist"));
+            }
+            if (jdk != null && !noRuntime && !Files.isExecutable(jdk.resolve("bin/jlink"))) {
+                problems.add(Problem.error("--jdk", jdk + " is not a JDK (no bin/jlink); name the JDK's home directory"));
+            }
+            if (output != null && Files.isDirectory(output)) {
+                problems.add(Problem.error("--output", output + " is a directory; name the archive file to write"));
+            } else if (output != null && output.toAbsolutePath().getParent() != null
+                    && !Files.isDirectory(output.toAbsolutePath().getParent())) {
+                problems.add(Problem.error("--output", "the directory " + output.toAbsolutePath().getParent() + " does not exist"));
+            }
+            if (cache != null && Files.exists(cache) && !Files.isDirectory(cache)) {
+                problems.add(Problem.error("--cache", cache + " is not a directory"));
+            }
+            if (!problems.isEmpty()) {
+                throw new BadInputException(problems);
+            }
+        }
+
+        /** A portable JDK (glibc 2.17) when this machine has one, else the running JDK with a warning. */
+        private static Path defaultJdk(PrintStream log) {
+            return JavaRuntimeLinker.findPortableJdk(JavaRuntimeLinker.defaultCandidates()).orElseGet(() -> {
+                log.println("warning: no JDK built for glibc " + JavaRuntimeLinker.PORTABLE_GLIBC + " found (looked at the "
+                        + "running one, $JAVA_HOME and /usr/lib/jvm): the runtime is linked from " + JavaRuntimeLinker.currentJdk()
+                        + " and may not start on older hosts; pass --jdk with an Eclipse Temurin JDK 17+");
+                return JavaRuntimeLinker.currentJdk();
+            });
+        }
+
+        /** {@code name} in the repository holding the installer jar (installer/cli/target/installer.jar), if there. */
+        static Path nextToJar(Path jar, String name) {
+            for (Path dir = jar.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
+                if (Files.isRegularFile(dir.resolve(name))) {
+                    return dir.resolve(name);
+                }
+                if (Files.isDirectory(dir.resolve(".git")) || Files.isRegularFile(dir.resolve(".git"))) {
+                    return null; // the repository's root: no further
+                }
+            }
+            return null;
         }
 
         private static Path existing(Path p) {
