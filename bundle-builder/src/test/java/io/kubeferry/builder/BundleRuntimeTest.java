@@ -272,6 +272,16 @@ class BundleRuntimeTest {
     }
 
     @Test
+    void buildLogSaysEveryStepOutsideATerminal() {
+        // stderr of the in-process CLI is no terminal: the steps that take time each print a plain line
+        for (String step : List.of("linking the Java runtime (8 modules) from ", "linked the Java runtime in ",
+                "making the CDS archive", "packing ")) {
+            assertTrue(buildLog.contains(step), step + " missing from: " + buildLog);
+        }
+        assertFalse(buildLog.contains("\r") || buildLog.contains("\033"), buildLog);
+    }
+
+    @Test
     void badFlagsAreAllReportedBeforeAnyDownload() throws Exception {
         files.put("/k/kubelet", new byte[] {1, 2, 3});
         Path spec = work.resolve("flags.yaml");

@@ -1,5 +1,6 @@
 package io.kubeferry.builder.cli;
 
+import io.kubeferry.builder.check.SpecChecker;
 import io.kubeferry.builder.fetch.ContentCache;
 import io.kubeferry.builder.fetch.Downloader;
 import io.kubeferry.builder.pack.BundleBuilder;
@@ -39,7 +40,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bundle-builder", mixinStandardHelpOptions = true, version = "bundle-builder 0.1.0",
         description = "Builds and checks Kubeferry offline bundles.",
-        subcommands = {BundleBuilderCli.Build.class, BundleBuilderCli.Verify.class})
+        subcommands = {BundleBuilderCli.Build.class, BundleBuilderCli.Check.class, BundleBuilderCli.Verify.class})
 public final class BundleBuilderCli implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -234,7 +235,7 @@ public final class BundleBuilderCli implements Callable<Integer> {
             return Files.exists(p) ? p : null;
         }
 
-        private static RegistryCredentials credentials(BundleSpec spec) throws IOException {
+        static RegistryCredentials credentials(BundleSpec spec) throws IOException {
             RegistryCredentials c = new RegistryCredentials();
             for (BundleSpec.RegistrySettings r : spec.registries()) {
                 if (r.username() != null && r.password() != null) {
@@ -243,6 +244,45 @@ public final class BundleBuilderCli implements Callable<Integer> {
             }
             c.addDockerConfig(RegistryCredentials.dockerConfigPath());
             return c;
+        }
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true, description = "On a connected machine, before a build: resolve "
+            + "every URL of a spec (HEAD, checksum file lists it) and every image tag to a digest for every platform, "
+            + "downloading no binary and no layer; prints a table. Exit 0 all found, 2 something named is missing, 1 a "
+            + "server failed.")
+    static final class Check implements Callable<Integer> {
+        @Option(names = {"-f", "--spec"}, required = true, description = "bundle spec YAML")
+        Path spec;
+        @Option(names = "--cache", description = "cache for checksum files and manifests (default: $KUBEFERRY_CACHE or ~/.cache/kubeferry)")
+        Path cache;
+        @Option(names = "--parallel", defaultValue = "8", description = "concurrent checks (default: ${DEFAULT-VALUE})")
+        int parallel;
+
+        @Override
+        public Integer call() throws Exception {
+            if (parallel < 1) {
+                throw new BadInputException("--parallel", "must be at least 1, got " + parallel);
+            }
+            if (!Files.isRegularFile(spec)) {
+                throw new BadInputException("--spec", spec + " does not exist or is not a file");
+            }
+            BundleSpec bundleSpec = new SpecReader().read(spec);
+            Downloader downloader = new Downloader(Downloader.defaultClient(),
+                    new ContentCache(cache != null ? cache : ContentCache.defaultLocation()), new ConsoleProgress(System.err),
+                    3, Duration.ofMillis(500), Duration.ofSeconds(30));
+            Set<String> plain = bundleSpec.registries().stream().filter(BundleSpec.RegistrySettings::plainHttp)
+                    .map(BundleSpec.RegistrySettings::host).collect(Collectors.toSet());
+            RegistryClient registry = new RegistryClient(RegistryClient.defaultClient(), downloader, Build.credentials(bundleSpec),
+                    plain::contains);
+            List<SpecChecker.Row> rows = new SpecChecker(Downloader.defaultClient(), downloader, registry)
+                    .check(bundleSpec, parallel);
+            System.out.print(SpecChecker.table(rows));
+            long missing = rows.stream().filter(SpecChecker.Row::notFound).count();
+            long failed = rows.stream().filter(r -> !r.ok()).count();
+            System.out.printf("%d checked: %d ok, %d missing, %d failed%n", rows.size(), rows.size() - failed, missing,
+                    failed - missing);
+            return missing > 0 ? ExitCode.BAD_INPUT.code() : failed > 0 ? ExitCode.HOST_FAILURE.code() : 0;
         }
     }
 

@@ -189,9 +189,39 @@ public final class BundleBuilder {
             log.println("images: " + images.size() + " images, " + oci.blobs().size() + " distinct blobs");
         }
         log.println("packing " + output);
-        BundleManifest manifest = packer.pack(new BundlePacker.ManifestHeader(name, spec.kubernetesVersion(),
-                spec.architectures(), versions, imageArchive, imageEntries, binaries), entries, output);
+        BundleManifest manifest;
+        try (PackingProgress ignored = new PackingProgress(output, log)) {
+            manifest = packer.pack(new BundlePacker.ManifestHeader(name, spec.kubernetesVersion(),
+                    spec.architectures(), versions, imageArchive, imageEntries, binaries), entries, output);
+        }
         return new Result(manifest, output, Files.size(output), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** A plain line every 15 s while the archive is written (its .part file grows), for logs without a terminal. */
+    private static final class PackingProgress implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "packing-progress");
+            t.setDaemon(true);
+            return t;
+        });
+
+        PackingProgress(Path output, PrintStream log) {
+            long start = System.nanoTime();
+            Path part = output.resolveSibling(output.getFileName() + ".part");
+            timer.scheduleAtFixedRate(() -> {
+                try {
+                    long written = Files.isRegularFile(part) ? Files.size(part) : 0;
+                    log.printf("packing: %.1f MB written in %.0f s%n", written / 1e6, (System.nanoTime() - start) / 1e9);
+                } catch (IOException ignored) {
+                    // the part file was just renamed: packing is over
+                }
+            }, 15, 15, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+        }
     }
 
     private String expectedSha256(BundleSpec spec, BundleSpec.BinarySpec b, String arch, Map<String, String> vars,
@@ -356,7 +386,8 @@ public final class BundleBuilder {
         return path.matches(".*\\.(gz|tgz|zst|xz|bz2|zip|jar)$");
     }
 
-    static String lastSegment(String url) {
+    /** The file name at the end of a URL. */
+    public static String lastSegment(String url) {
         String u = url.replaceFirst("[?#].*$", "");
         return u.substring(u.lastIndexOf('/') + 1);
     }

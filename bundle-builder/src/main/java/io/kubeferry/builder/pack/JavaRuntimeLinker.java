@@ -49,7 +49,7 @@ public final class JavaRuntimeLinker {
     /** Changes when the link options change, so cached runtimes made with older options are not reused. */
     private static final String OPTIONS_VERSION = "4";
     /** jlink's heap: its peak memory would otherwise follow the machine's size. */
-    private static final String TOOL_HEAP = "-J-Xmx192m";
+    private static final String TOOL_HEAP = "-J-Xmx160m";
 
     /** A linked runtime. */
     public record Runtime(Path dir, Optional<Path> cdsArchive, Optional<ElfGlibc.Version> glibc) {
@@ -153,7 +153,7 @@ public final class JavaRuntimeLinker {
             Files.createDirectories(done.getParent());
             Path tmp = done.resolveSibling(key + ".tmp");
             deleteTree(tmp);
-            List<String> cmd = new ArrayList<>(List.of(jlink.toString(), TOOL_HEAP, "-J-XX:+UseSerialGC"));
+            List<String> cmd = new ArrayList<>(List.of(jlink.toString(), TOOL_HEAP, "-J-XX:+UseSerialGC", "-J-XX:TieredStopAtLevel=1"));
             if (!fromImage) {
                 cmd.addAll(List.of("--module-path", jmods.toString()));
             }
