@@ -155,7 +155,10 @@ public final class BundleBuilderCli implements Callable<Integer> {
             if (example == null) {
                 log.println("warning: no inventory.example.yaml found (./ or near the installer jar): pass --inventory-example FILE");
             }
-            Path jdkHome = noRuntime ? null : jdk != null ? jdk : defaultJdk(log);
+            // a spec's runtime.jdk archive is linked by a jlink of its own Java version: the running JDK, as before
+            boolean specJdk = bundleSpec.architectures().size() == 1
+                    && bundleSpec.jdks().containsKey(bundleSpec.architectures().get(0));
+            Path jdkHome = noRuntime ? null : jdk != null ? jdk : specJdk ? JavaRuntimeLinker.currentJdk() : defaultJdk(log);
             Path out = output != null ? output : Path.of(BundleBuilder.bundleName(bundleSpec) + ".tar.gz");
             BundleBuilder.Result r = new BundleBuilder(downloader, registry, packer, log).build(bundleSpec,
                     new BundleBuilder.Inputs(installerJar, templatesDir, example, jdkHome, parallel), out);
