@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks that print figures, each against its baseline in the same run on this machine.
 #   scripts/bench.sh            all of them
-#   scripts/bench.sh pki        one: pki | bundle
+#   scripts/bench.sh pki        one: pki | bundle | runtime
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=bench/target/bench.jar
@@ -14,4 +14,8 @@ fi
 if [[ $which == all || $which == bundle ]]; then
   echo "== Bundle: bundle-builder vs skopeo copy per image + tar czf"
   java -cp "$JAR" io.kubeferry.bench.BundleBenchmark
+fi
+if [[ $which == all || $which == runtime ]]; then
+  echo "== Bundled Java runtime: size, ./install start with and without CDS, the build's peak RSS"
+  java -cp "$JAR" io.kubeferry.bench.RuntimeBenchmark installer/cli/target/installer.jar
 fi

@@ -15,6 +15,7 @@ PACKAGES=(
   systemd                                # systemd-analyze verify of rendered units (systemd does not run here)
   busybox-static                         # a runnable binary inside the test images
   curl ca-certificates python3            # python3: the systemctl stand-in on test hosts
+  binutils dash                          # objdump -T: the bundled runtime's glibc needs; dash runs the launcher test
 )
 
 # kubeconfig tests read our files with kubectl: the machine image has one; Debian's client otherwise

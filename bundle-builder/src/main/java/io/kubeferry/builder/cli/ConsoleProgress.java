@@ -7,25 +7,33 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Download progress on the console: a bar per transfer redrawn in place on a terminal (at most every 200 ms),
- * one line per finished file otherwise, so CI logs stay short.
+ * Download progress on the console: a bar per transfer redrawn in place on a terminal (at most every 200 ms);
+ * outside a terminal (CI logs) plain lines: one per retry, one every {@link #LOG_INTERVAL_MS} per long transfer,
+ * one per finished file.
  */
 final class ConsoleProgress implements ProgressListener {
-    private record Transfer(long total, AtomicLong done) {
+    private record Transfer(long total, AtomicLong done, AtomicLong lastLine) {
     }
 
+    static final long LOG_INTERVAL_MS = 15_000;
+
     private final PrintStream out;
-    private final boolean terminal = System.console() != null;
+    private final boolean terminal;
     private final Map<String, Transfer> active = new ConcurrentHashMap<>();
     private final AtomicLong lastDraw = new AtomicLong();
 
     ConsoleProgress(PrintStream out) {
+        this(out, System.console() != null);
+    }
+
+    ConsoleProgress(PrintStream out, boolean terminal) {
         this.out = out;
+        this.terminal = terminal;
     }
 
     @Override
     public void started(String label, long total) {
-        active.put(label, new Transfer(total, new AtomicLong()));
+        active.put(label, new Transfer(total, new AtomicLong(), new AtomicLong(System.currentTimeMillis())));
     }
 
     @Override
@@ -36,6 +44,13 @@ final class ConsoleProgress implements ProgressListener {
         }
         t.done().addAndGet(bytes);
         long now = System.currentTimeMillis();
+        long lastLine = t.lastLine().get();
+        if (!terminal && now - lastLine >= LOG_INTERVAL_MS && t.lastLine().compareAndSet(lastLine, now)) {
+            synchronized (out) {
+                out.printf("downloading %s: %.1f MB%s%n", label, t.done().get() / 1e6,
+                        t.total() > 0 ? String.format(" of %.1f MB", t.total() / 1e6) : "");
+            }
+        }
         long last = lastDraw.get();
         if (terminal && now - last > 200 && lastDraw.compareAndSet(last, now)) {
             StringBuilder sb = new StringBuilder("\r");
@@ -54,6 +69,14 @@ final class ConsoleProgress implements ProgressListener {
         }
         int pct = (int) Math.min(100, 100 * t.done().get() / t.total());
         return name + " [" + "#".repeat(pct / 10) + ".".repeat(10 - pct / 10) + "] " + pct + "%";
+    }
+
+    @Override
+    public void retrying(String label, int attempt, int attempts, String reason, java.time.Duration wait) {
+        synchronized (out) {
+            out.printf("%sretrying %s in %.1f s (attempt %d of %d failed): %s%n", terminal ? "\r\033[K" : "", label,
+                    wait.toMillis() / 1000.0, attempt, attempts, reason);
+        }
     }
 
     @Override

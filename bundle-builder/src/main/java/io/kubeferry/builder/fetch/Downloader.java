@@ -109,7 +109,7 @@ public final class Downloader {
 
     /** Fetches a file whose sha256 is known; returns its path in the cache (no network if already there). */
     public Path fetch(Request r) {
-        return fetch(r.label(), r.uri().getHost(), r.uri().toString(), r.sha256(), -1,
+        return fetch(r.label(), NetworkErrors.authority(r.uri()), r.uri().toString(), r.sha256(), -1,
                 offset -> http.send(get(r.uri(), offset), HttpResponse.BodyHandlers.ofInputStream()));
     }
 
@@ -172,10 +172,13 @@ public final class Downloader {
                 } catch (IOException e) {
                     last = e;
                 }
-                backoff(attempt);
+                if (attempt < attempts) {
+                    progress.retrying(label, attempt, attempts, reason(last, NetworkErrors.authority(uri)), backoffFor(attempt));
+                    backoff(attempt);
+                }
             }
             throw new DownloadFailedException(uri.getHost(), "GET " + uri + " for " + label + " failed after " + attempts
-                    + " attempts: " + last.getMessage(), last);
+                    + " attempts: " + reason(last, NetworkErrors.authority(uri)), last);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -308,11 +311,13 @@ public final class Downloader {
                 last = e; // connection dropped: the next attempt resumes from what reached the disk
             }
             if (attempt < attempts) {
+                progress.retrying(label, attempt, attempts, last != null ? reason(last, host) : "server error",
+                        backoffFor(attempt));
                 backoff(attempt);
             }
         }
         throw new DownloadFailedException(host, "download of " + label + " from " + sourceText + " failed after "
-                + attempts + " attempts" + (last != null ? ": " + last.getMessage() : ""), last);
+                + attempts + " attempts" + (last != null ? ": " + reason(last, host) : ""), last);
     }
 
     /** One attempt; true when the whole body arrived. Server errors count as a failed attempt, client errors stop. */
@@ -454,6 +459,15 @@ public final class Downloader {
     }
 
     private void backoff(int attempt) throws InterruptedException {
-        Thread.sleep(firstBackoff.toMillis() << Math.min(attempt - 1, 6));
+        Thread.sleep(backoffFor(attempt).toMillis());
+    }
+
+    private Duration backoffFor(int attempt) {
+        return Duration.ofMillis(firstBackoff.toMillis() << Math.min(attempt - 1, 6));
+    }
+
+    /** What went wrong, in words (the request timeout is the wait for response headers). */
+    private String reason(Exception e, String where) {
+        return NetworkErrors.describe(e, where, stallTimeout);
     }
 }

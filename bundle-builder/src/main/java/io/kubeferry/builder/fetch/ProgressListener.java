@@ -13,6 +13,10 @@ public interface ProgressListener {
     default void advanced(String label, long bytes) {
     }
 
+    /** An attempt failed; the next starts after {@code wait}. */
+    default void retrying(String label, int attempt, int attempts, String reason, java.time.Duration wait) {
+    }
+
     /** @param fromCache true when nothing was downloaded */
     default void finished(String label, boolean fromCache) {
     }

@@ -44,6 +44,9 @@ import java.util.stream.Stream;
  */
 public final class BundleBuilder {
     public static final String IMAGE_ARCHIVE = BundleLayout.IMAGE_ARCHIVE;
+    /** Where the installer jar keeps its built-in templates. */
+    static final String JAR_TEMPLATES = "io/kubeferry/render/templates/";
+    private static final String GLIBC_PLACEHOLDER = "@RUNTIME_GLIBC@";
 
     /**
      * Local inputs of a build.
@@ -83,6 +86,24 @@ public final class BundleBuilder {
         long start = System.nanoTime();
         if (Files.isDirectory(output)) {
             output = output.resolve(bundleName(spec) + ".tar.gz");
+        }
+        // what needs no download is checked before the first one
+        boolean withRuntime = in.jdkHome() != null && spec.architectures().size() == 1;
+        if (in.jdkHome() != null && !withRuntime) {
+            log.println("note: no Java runtime in a bundle for " + spec.architectures().size() + " architectures: "
+                    + "./install will use java 17+ from PATH (build one bundle per architecture to carry one)");
+        }
+        if (withRuntime && !spec.jdks().containsKey(spec.architectures().get(0))) {
+            checkRuntimeArch(spec, in.jdkHome());
+        }
+        if (in.installerJar() != null) {
+            requireFile(in.installerJar(), "--installer-jar");
+        }
+        if (in.inventoryExample() != null) {
+            requireFile(in.inventoryExample(), "--inventory-example");
+        }
+        if (in.templatesDir() != null && !Files.isDirectory(in.templatesDir())) {
+            throw new BadInputException("--templates", in.templatesDir() + " is not a directory");
         }
         List<BundlePacker.Entry> entries = new ArrayList<>();
         Map<String, String> versions = new TreeMap<>();
@@ -125,24 +146,36 @@ public final class BundleBuilder {
                     new BundlePacker.FileContent(src), !isCompressedName(f.path())));
         }
         if (in.installerJar() != null) {
-            requireFile(in.installerJar(), "--installer-jar");
             entries.add(new BundlePacker.Entry(BundleLayout.INSTALLER_JAR, 0644, new BundlePacker.FileContent(in.installerJar()), false));
         }
-        if (in.jdkHome() != null) {
+        String runtimeGlibc = "";
+        if (withRuntime) {
             Path target = targetJdk(spec, in.jdkHome());
             checkRuntimeArch(spec, target);
-            log.println("linking the Java runtime from " + target);
-            Path runtime = new JavaRuntimeLinker(in.jdkHome(), target, downloader.cache().root()).link(in.installerJar());
-            addTree(runtime, BundleLayout.RUNTIME_DIR, entries);
+            JavaRuntimeLinker.Runtime runtime = new JavaRuntimeLinker(in.jdkHome(), target, downloader.cache().root(), log)
+                    .link(in.installerJar());
+            addTree(runtime.dir(), BundleLayout.RUNTIME_DIR, entries);
+            runtime.cdsArchive().ifPresent(a -> entries.add(new BundlePacker.Entry(BundleLayout.RUNTIME_DIR + "/" + JavaRuntimeLinker.CDS_ARCHIVE,
+                    0644, new BundlePacker.FileContent(a), true)));
+            if (runtime.glibc().isPresent()) {
+                runtimeGlibc = runtime.glibc().get().toString();
+                if (runtime.glibc().get().compareTo(JavaRuntimeLinker.PORTABLE_GLIBC) > 0) {
+                    log.println("warning: the Java runtime linked from " + target + " needs glibc " + runtimeGlibc
+                            + ": ./install will refuse hosts with an older one (RHEL/Rocky 8 have 2.28, Ubuntu 20.04 2.31); "
+                            + "pass --jdk with a JDK built for glibc " + JavaRuntimeLinker.PORTABLE_GLIBC
+                            + " (Eclipse Temurin) for a runtime that runs everywhere");
+                }
+            }
         }
         if (in.templatesDir() != null) {
             addTree(in.templatesDir(), BundleLayout.TEMPLATES_DIR, entries);
+        } else if (in.installerJar() != null) {
+            addTemplatesFromJar(in.installerJar(), entries);
         }
         if (in.inventoryExample() != null) {
-            requireFile(in.inventoryExample(), "--inventory-example");
             entries.add(new BundlePacker.Entry(BundleLayout.INVENTORY_EXAMPLE, 0644, new BundlePacker.FileContent(in.inventoryExample()), true));
         }
-        entries.add(new BundlePacker.Entry(BundleLayout.LAUNCHER, 0755, new BundlePacker.BytesContent(resource("install.sh")), true));
+        entries.add(new BundlePacker.Entry(BundleLayout.LAUNCHER, 0755, new BundlePacker.BytesContent(launcher(runtimeGlibc)), true));
         List<BundleManifest.ImageEntry> imageEntries = new ArrayList<>();
         for (ResolvedImage i : images) {
             imageEntries.add(new BundleManifest.ImageEntry(i.name().canonical(), i.top().digest(), i.top().mediaType(),
@@ -160,9 +193,39 @@ public final class BundleBuilder {
             log.println("images: " + images.size() + " images, " + oci.blobs().size() + " distinct blobs");
         }
         log.println("packing " + output);
-        BundleManifest manifest = packer.pack(new BundlePacker.ManifestHeader(name, spec.kubernetesVersion(),
-                spec.architectures(), versions, imageArchive, imageEntries, binaries), entries, output);
+        BundleManifest manifest;
+        try (PackingProgress ignored = new PackingProgress(output, log)) {
+            manifest = packer.pack(new BundlePacker.ManifestHeader(name, spec.kubernetesVersion(),
+                    spec.architectures(), versions, imageArchive, imageEntries, binaries), entries, output);
+        }
         return new Result(manifest, output, Files.size(output), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** A plain line every 15 s while the archive is written (its .part file grows), for logs without a terminal. */
+    private static final class PackingProgress implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "packing-progress");
+            t.setDaemon(true);
+            return t;
+        });
+
+        PackingProgress(Path output, PrintStream log) {
+            long start = System.nanoTime();
+            Path part = output.resolveSibling(output.getFileName() + ".part");
+            timer.scheduleAtFixedRate(() -> {
+                try {
+                    long written = Files.isRegularFile(part) ? Files.size(part) : 0;
+                    log.printf("packing: %.1f MB written in %.0f s%n", written / 1e6, (System.nanoTime() - start) / 1e9);
+                } catch (IOException ignored) {
+                    // the part file was just renamed: packing is over
+                }
+            }, 15, 15, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+        }
     }
 
     private String expectedSha256(BundleSpec spec, BundleSpec.BinarySpec b, String arch, Map<String, String> vars,
@@ -297,6 +360,30 @@ public final class BundleBuilder {
                 String rel = dir.relativize(p).toString().replace('\\', '/');
                 entries.add(new BundlePacker.Entry(prefix + "/" + rel, Files.isExecutable(p) ? 0755 : 0644,
                         new BundlePacker.FileContent(p), !isCompressedName(rel)));
+            }
+        }
+    }
+
+    /** The launcher with the runtime's glibc requirement filled in (empty: no bundled runtime, nothing to check). */
+    static byte[] launcher(String runtimeGlibc) throws IOException {
+        String script = new String(resource("install.sh"), StandardCharsets.UTF_8);
+        if (!script.contains(GLIBC_PLACEHOLDER)) {
+            throw new IllegalStateException("install.sh lost its " + GLIBC_PLACEHOLDER + " placeholder");
+        }
+        return script.replace(GLIBC_PLACEHOLDER, runtimeGlibc).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The installer's built-in templates (the same tree as the repository's templates/), for builds run elsewhere. */
+    private static void addTemplatesFromJar(Path installerJar, List<BundlePacker.Entry> entries) throws IOException {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(installerJar.toFile())) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(zip.entries())) {
+                if (!e.isDirectory() && e.getName().startsWith(JAR_TEMPLATES)) {
+                    String rel = e.getName().substring(JAR_TEMPLATES.length());
+                    try (InputStream in = zip.getInputStream(e)) {
+                        entries.add(new BundlePacker.Entry("templates/" + rel, 0644,
+                                new BundlePacker.BytesContent(in.readAllBytes()), !isCompressedName(rel)));
+                    }
+                }
             }
         }
     }

@@ -3,6 +3,7 @@ package io.kubeferry.builder.pack;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ExecutionException;
@@ -31,7 +32,7 @@ public final class ParallelGzipOutputStream extends OutputStream implements Comp
     private final boolean storeIncompressible;
     private final ExecutorService pool;
     private final int maxInFlight;
-    private final Deque<Future<byte[]>> inFlight = new ArrayDeque<>();
+    private final Deque<Future<Member>> inFlight = new ArrayDeque<>();
     private byte[] chunk;
     private int filled;
     private boolean compressible = true;
@@ -103,33 +104,71 @@ public final class ParallelGzipOutputStream extends OutputStream implements Comp
 
     private void drainOne() throws IOException {
         try {
-            out.write(inFlight.removeFirst().get());
+            Member m = inFlight.removeFirst().get();
+            out.write(m.bytes(), 0, m.size());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (ExecutionException e) {
-            throw new IOException("compression failed", e.getCause());
+            throw new IOException("compression failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Direct buffers of one compressing thread, reused for every member it makes. */
+    private static final class Scratch {
+        ByteBuffer in = ByteBuffer.allocateDirect(0);
+        final ByteBuffer out = ByteBuffer.allocateDirect(64 * 1024);
+        final byte[] copy = new byte[64 * 1024];
+    }
+
+    /**
+     * Deflater and CRC32 given heap arrays hold them with JNI critical regions, during which the G1 collector cannot
+     * run: with two threads deflating all the time, a small heap (-Xmx64m) failed allocations with "Retried waiting
+     * for GCLocker too often". Direct buffers need no critical region.
+     */
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    /** A member's bytes, handed over without the copy {@code toByteArray()} would make (memory: -Xmx64m builds). */
+    private static final class Member extends ByteArrayOutputStream {
+        Member(int size) {
+            super(size);
+        }
+
+        byte[] bytes() {
+            return buf;
         }
     }
 
     /** One complete gzip member for {@code data[0..length)}. */
-    static byte[] member(byte[] data, int length, int level) {
+    private Member member(byte[] data, int length, int level) {
+        Scratch s = scratch.get();
+        if (s.in.capacity() < length) {
+            s.in = ByteBuffer.allocateDirect(length);
+        }
+        ByteBuffer in = s.in.clear();
+        in.put(data, 0, length).flip();
+        CRC32 crc = new CRC32();
+        crc.update(in.duplicate());
         Deflater d = new Deflater(level, true);
         try {
-            d.setInput(data, 0, length);
+            d.setInput(in);
             d.finish();
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(level == 0 ? length + length / 1000 + 64 : length / 2 + 64);
+            // sized for the worst case once: growing it (a copy each time) is what ran small heaps out of memory
+            Member buf = new Member(length + length / 1000 + 64);
             buf.writeBytes(HEADER);
-            byte[] tmp = new byte[64 * 1024];
             while (!d.finished()) {
-                int n = d.deflate(tmp);
-                buf.write(tmp, 0, n);
+                s.out.clear();
+                d.deflate(s.out);
+                s.out.flip();
+                while (s.out.hasRemaining()) {
+                    int n = Math.min(s.out.remaining(), s.copy.length);
+                    s.out.get(s.copy, 0, n);
+                    buf.write(s.copy, 0, n);
+                }
             }
-            CRC32 crc = new CRC32();
-            crc.update(data, 0, length);
             writeIntLe(buf, (int) crc.getValue());
             writeIntLe(buf, length);
-            return buf.toByteArray();
+            return buf;
         } finally {
             d.end();
         }

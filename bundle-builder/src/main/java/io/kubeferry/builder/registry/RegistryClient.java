@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  * challenge (with basic credentials when there are some), or with basic auth.
  */
 public final class RegistryClient {
+    /** Bounds the wait for a manifest's response headers (a held-open connection otherwise waits minutes per try). */
+    static final Duration MANIFEST_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
     private final HttpClient http;
@@ -162,7 +164,7 @@ public final class RegistryClient {
         IOException last = null;
         for (int attempt = 1; attempt <= 4; attempt++) {
             try {
-                HttpRequest.Builder b = HttpRequest.newBuilder(uri(source, path)).GET().timeout(Duration.ofMinutes(2))
+                HttpRequest.Builder b = HttpRequest.newBuilder(uri(source, path)).GET().timeout(MANIFEST_TIMEOUT)
                         .header("Accept", MediaTypes.ACCEPT);
                 HttpResponse<InputStream> resp = send(source, b, HttpResponse.BodyHandlers.ofInputStream());
                 byte[] body = downloader.readBody(resp.body()); // small; read even on errors to free the connection
@@ -201,7 +203,7 @@ public final class RegistryClient {
             }
         }
         throw new RegistryException(source.registry(), "GET manifest " + source.name() + ":" + reference + " failed after 4 attempts: "
-                + last.getMessage(), last);
+                + io.kubeferry.builder.fetch.NetworkErrors.describe(last, source.apiHost(), MANIFEST_TIMEOUT), last);
     }
 
     private String denied(int status, ImageReference source) {
