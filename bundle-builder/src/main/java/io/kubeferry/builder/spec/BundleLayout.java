@@ -49,6 +49,9 @@ public final class BundleLayout {
             if (path.equals(f) || f.startsWith(path + "/")) {
                 return Optional.of("'" + path + "' is where the bundle's own " + f + " goes; choose another path");
             }
+            if (path.startsWith(f + "/")) { // the archive would hold f both as a file and as a directory
+                return Optional.of("'" + path + "' is under the bundle's own file " + f + "; choose another path");
+            }
         }
         for (String d : RESERVED_DIRS) {
             if (path.equals(d) || path.startsWith(d + "/")) {

@@ -121,6 +121,7 @@ class SpecReaderTest {
                   - {path: extra/a, source: x.txt}
                   - {path: docs, source: x.txt}
                   - {path: docs/readme, source: x.txt}
+                  - {path: install/x, source: x.txt}
                 """);
         BadInputException e = assertThrows(BadInputException.class, () -> new SpecReader().read(spec));
         String all = String.join("\n", e.problems().stream().map(Problem::format).toList());
@@ -134,9 +135,10 @@ class SpecReaderTest {
                 "paths.yaml:12:12 (files[3].path): 'images/images.tar' is where the bundle's own images/images.tar goes",
                 "paths.yaml:13:12 (files[4].path): 'extra//x' has an empty or '.' component",
                 "paths.yaml:15:5 (files[6]): 'extra/a' is already in the bundle from ",
-                "paths.yaml:16:5 (files[7]): 'docs' is a file here, but ")) {
+                "paths.yaml:16:5 (files[7]): 'docs' is a file here, but ",
+                "paths.yaml:18:12 (files[9].path): 'install/x' is under the bundle's own file install")) {
             assertTrue(all.contains(expected), expected + " not in:\n" + all);
         }
-        assertEquals(11, e.problems().size(), all); // kubelet twice for each of the two architectures
+        assertEquals(12, e.problems().size(), all); // kubelet twice for each of the two architectures
     }
 }

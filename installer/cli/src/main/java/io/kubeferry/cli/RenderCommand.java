@@ -23,7 +23,9 @@ import java.util.concurrent.Callable;
 @Command(name = "render", mixinStandardHelpOptions = true,
         description = "Write, without touching any host, the complete tree of files each host would get"
                 + " (out/<host>/...) and the cluster addons (out/cluster/addons/*.yaml): the review step before a"
-                + " change window. Creates the cluster's PKI in the state directory if it is missing.")
+                + " change window. Creates the cluster's PKI in the state directory if it is missing. Without hosts,"
+                + " no facts are known: a host where systemd-resolved runs gets resolvConf in its kubelet config at"
+                + " install time, which this tree does not show.")
 final class RenderCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -47,6 +49,8 @@ final class RenderCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Inventory inv = inventory.load(spec.commandLine().getErr());
         ClusterPlanner planner = ClusterPlanner.forThisInstaller(new PkiService(), Optional.ofNullable(templates));
+        OutputTree.check(output); // before anything is written, the PKI included
+        planner.checkInputs(inv);
         ClusterPlan plan;
         try (StateLock lock = inventory.lockState(inv, "render", spec.commandLine().getErr())) {
             PkiReport report = planner.certificates(inv, lock); // idempotent: the same PKI the install will use

@@ -72,6 +72,21 @@ class LocalCommandsTest {
     }
 
     @Test
+    void renderToABadOutputWritesNoPki() throws Exception {
+        Path inv = inventory();
+        Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+        Path full = Files.createDirectories(dir.resolve("full"));
+        Files.writeString(full.resolve("keep.txt"), "mine");
+        for (Path out : List.of(file, full)) {
+            String[] r = MainTest.run("render", "-i", inv.toString(), "-o", out.toString());
+            assertEquals("2", r[0], r[1]);
+            assertTrue(r[1].contains(out.toString()), r[1]);
+        }
+        assertFalse(Files.exists(dir.resolve(".kubeferry")), "no PKI or state written before the output was checked");
+        assertEquals("mine", Files.readString(full.resolve("keep.txt")));
+    }
+
+    @Test
     void userKubeconfigIsPrivateAndParsedByKubectl() throws Exception {
         Path inv = inventory();
         assertEquals("0", MainTest.run("certs", "generate", "-i", inv.toString())[0]);

@@ -116,7 +116,13 @@ public final class ActionRunner {
         try {
             console.openLog(logDir.resolve(name));
         } catch (java.io.UncheckedIOException e) {
-            console.openLog(Path.of(System.getProperty("java.io.tmpdir"), "kubeferry-logs", name));
+            // a per-user folder: another user's kubeferry-logs in /tmp must not stop the run
+            Path fallback = Path.of(System.getProperty("java.io.tmpdir"), "kubeferry-logs-" + System.getProperty("user.name"), name);
+            try {
+                console.openLog(fallback);
+            } catch (java.io.UncheckedIOException again) {
+                console.warn("no run log: cannot write " + logDir + " nor " + fallback.getParent());
+            }
         }
     }
 

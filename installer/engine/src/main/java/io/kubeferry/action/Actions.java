@@ -1,5 +1,6 @@
 package io.kubeferry.action;
 
+import io.kubeferry.phase.Phase;
 import io.kubeferry.phase.builtin.ConnectPhase;
 import io.kubeferry.phase.builtin.GatherFactsPhase;
 import io.kubeferry.phase.builtin.PushPkiPhase;
@@ -43,7 +44,7 @@ public final class Actions {
      */
     public static Action certsPush() {
         return new Action("certs-push", "push the state directory's certificates to the hosts that hold them",
-                List.of(new ConnectPhase(), new PushPkiPhase(new PkiService())), false);
+                List.of(new ConnectPhase(), new PushPkiPhase(new PkiService())), false, true); // no renewal mid-push
     }
 
     /** One instance of every action, for the list of phases and {@code installer phase NAME}. */
@@ -55,13 +56,16 @@ public final class Actions {
     public static Map<String, String> phaseTitles() {
         Map<String, String> out = new LinkedHashMap<>();
         for (Action a : all()) {
-            a.phases().forEach(p -> out.putIfAbsent(p.name(), p.title()));
+            a.phases().stream().filter(Phase::runsAlone).forEach(p -> out.putIfAbsent(p.name(), p.title()));
         }
         return out;
     }
 
     /** The first action having that phase, cut down to it (see {@link Action#only}). */
     public static Optional<Action> phase(String name) {
+        if (!phaseTitles().containsKey(name)) {
+            return Optional.empty();
+        }
         return all().stream().map(a -> a.only(name)).flatMap(Optional::stream).findFirst();
     }
 }

@@ -30,6 +30,14 @@ public interface Phase {
     /** Records in {@code ctx.plan()} what {@link #run} would change, without changing anything. */
     void dryRun(RunContext ctx);
 
+    /**
+     * False for a phase that needs arguments its action gives it (which certificates to renew): it is then not
+     * offered by {@code installer phase NAME}, and its command is named instead.
+     */
+    default boolean runsAlone() {
+        return true;
+    }
+
     /** True for phases that only read (connect, gather facts): they run the same in a dry run. */
     default boolean readOnly() {
         return false;

@@ -70,17 +70,30 @@ public final class ClusterPlanner {
         RenderInputs inputs = RenderInputs.none()
                 .withClusterCa(clusterCa(pkiFiles.get(inventory.controlPlanes().get(0).name())))
                 .withExternalCa(externalCa(inventory));
-        if (bundle.isPresent()) {
-            BundleManifest manifest = bundle.get().manifest();
-            inputs = inputs.withImages(ImageSet.fromList(inventory.cluster(),
-                    manifest.images().stream().map(BundleManifest.ImageEntry::name).toList(),
-                    bundle.get().dir().resolve("bundle.yaml").toString()));
+        Optional<ImageSet> images = bundleImages(inventory);
+        if (images.isPresent()) {
+            inputs = inputs.withImages(images.get());
         }
         for (Map.Entry<String, HostFacts> f : facts.entrySet()) {
             inputs = inputs.withHostFacts(f.getKey(), f.getValue());
         }
         RenderedCluster rendered = new RenderService(templates).renderAll(inventory, inputs);
         return new ClusterPlan(inventory, rendered, pkiFiles);
+    }
+
+    /**
+     * Checks what the plan reads besides the inventory (the bundle's images against its Kubernetes version)
+     * before anything is written: call it before {@link #certificates}.
+     */
+    public void checkInputs(Inventory inventory) {
+        bundleImages(inventory);
+    }
+
+    /** The image names the bundle carries, for this inventory; empty outside a bundle (the defaults are used). */
+    private Optional<ImageSet> bundleImages(Inventory inventory) {
+        return bundle.map(b -> ImageSet.fromList(inventory.cluster(),
+                b.manifest().images().stream().map(BundleManifest.ImageEntry::name).toList(),
+                b.dir().resolve("bundle.yaml").toString()));
     }
 
     private static byte[] clusterCa(List<HostFile> controlPlaneFiles) {

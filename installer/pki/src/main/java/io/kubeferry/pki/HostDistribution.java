@@ -83,19 +83,6 @@ final class HostDistribution {
         return files;
     }
 
-    /** Per host, the files whose state-directory source is in {@code changed}; hosts with none left out. */
-    static Map<Host, List<HostFile>> changedFilesByHost(Inventory inventory, Set<Path> changed) {
-        Map<Host, List<HostFile>> out = new LinkedHashMap<>();
-        for (Host h : inventory.hosts()) {
-            List<HostFile> files = filesFor(inventory, h).stream().filter(f -> changed.contains(f.source()))
-                    .map(PkiFile::file).toList();
-            if (!files.isEmpty()) {
-                out.put(h, files);
-            }
-        }
-        return out;
-    }
-
     private static PkiFile file(String hostPath, Path source, int mode, Function<Path, byte[]> read) {
         return new PkiFile(new HostFile(hostPath, read.apply(source), mode), source);
     }

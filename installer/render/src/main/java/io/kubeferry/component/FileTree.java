@@ -1,10 +1,10 @@
 package io.kubeferry.component;
 
 import io.kubeferry.host.HostFile;
+import io.kubeferry.files.LocalIoFailure;
 import io.kubeferry.files.PrivateFiles;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +45,7 @@ public final class FileTree {
         try {
             PrivateFiles.write(target, content, mode, 0755);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target, e);
+            throw LocalIoFailure.of(target, "write", e);
         }
     }
 }

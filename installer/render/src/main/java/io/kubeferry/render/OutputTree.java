@@ -6,8 +6,8 @@ import io.kubeferry.component.ContentHash;
 import io.kubeferry.component.FileTree;
 import io.kubeferry.errors.BadInputException;
 
+import io.kubeferry.files.LocalIoFailure;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +53,27 @@ public final class OutputTree {
             }
             writeFile(outDir.resolve("index.txt"), index.toString().getBytes(StandardCharsets.UTF_8), 0644);
         } catch (IOException e) {
-            throw new UncheckedIOException("writing the render tree to " + outDir + " failed", e);
+            throw LocalIoFailure.of(outDir, "write the render tree", e);
+        }
+    }
+
+    /**
+     * Refuses, before anything is written anywhere, an output that is a file or a non-empty directory that is not
+     * an earlier render.
+     */
+    public static void check(Path outDir) {
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new BadInputException(outDir.toString(), "output path exists and is not a directory");
+        }
+        if (Files.isDirectory(outDir) && !Files.exists(outDir.resolve(MARKER))) {
+            try (Stream<Path> s = Files.list(outDir)) {
+                if (s.findAny().isPresent()) {
+                    throw new BadInputException(outDir.toString(), "directory is not empty and is not an earlier render; "
+                            + "give a new or empty directory");
+                }
+            } catch (IOException e) {
+                throw LocalIoFailure.of(outDir, "read", e);
+            }
         }
     }
 
@@ -63,18 +83,8 @@ public final class OutputTree {
     }
 
     private static void prepare(Path outDir) throws IOException {
-        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
-            throw new BadInputException(outDir.toString(), "output path exists and is not a directory");
-        }
+        check(outDir);
         if (Files.isDirectory(outDir)) {
-            boolean empty;
-            try (Stream<Path> s = Files.list(outDir)) {
-                empty = s.findAny().isEmpty();
-            }
-            if (!empty && !Files.exists(outDir.resolve(MARKER))) {
-                throw new BadInputException(outDir.toString(), "directory is not empty and is not an earlier render; "
-                        + "give a new or empty directory");
-            }
             // an earlier render: clear it so files of removed hosts or components do not linger
             try (Stream<Path> s = Files.walk(outDir)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {

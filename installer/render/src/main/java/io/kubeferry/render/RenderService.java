@@ -13,7 +13,6 @@ import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.inventory.KubernetesVersion;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +24,7 @@ import java.util.Map;
  * <pre>
  * RenderService svc = new RenderService(TemplateSource.builtIn());   // or TemplateSource.directory(bundle/templates)
  * RenderedCluster rc = svc.renderAll(inventory);                     // or renderAll(inventory, inputs)
- * svc.save(rc, Path.of("out"));                                      // out/&lt;host&gt;/..., out/cluster/addons/*.yaml
+ * OutputTree.write(rc, Path.of("out"));                                // out/&lt;host&gt;/..., out/cluster/addons/*.yaml
  * </pre>
  */
 public final class RenderService {
@@ -109,8 +108,4 @@ public final class RenderService {
                 inputs.externalCa()));
     }
 
-    /** Writes the review tree; see {@link OutputTree}. */
-    public void save(RenderedCluster cluster, Path outDir) {
-        OutputTree.write(cluster, outDir);
-    }
 }

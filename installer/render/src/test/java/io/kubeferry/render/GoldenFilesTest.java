@@ -55,7 +55,7 @@ class GoldenFilesTest {
         Path list = TestSupport.repoRoot().resolve("installer/render/src/test/resources/images/kubernetes-"
                 + inv.cluster().kubernetesVersion().minorVersion() + ".txt");
         ImageSet images = ImageSet.fromList(inv.cluster(), ImageSet.parseList(Files.readString(list)), list.toString());
-        svc.save(svc.renderAll(inv, RenderInputs.none().withClusterCa(TestSupport.FAKE_CA_PEM).withImages(images)), out);
+        OutputTree.write(svc.renderAll(inv, RenderInputs.none().withClusterCa(TestSupport.FAKE_CA_PEM).withImages(images)), out);
         Path golden = TestSupport.repoRoot().resolve("installer/render/src/test/resources/golden").resolve(c.name());
         if (Boolean.getBoolean("kubeferry.golden.update")) {
             replace(golden, out);

@@ -110,7 +110,7 @@ class RealProgramsTest {
         Inventory inv = Fixtures.ha().build();
         RenderService svc = new RenderService(TemplateSource.builtIn());
         Path out = tmp.resolve("out");
-        svc.save(svc.renderAll(inv), out);
+        OutputTree.write(svc.renderAll(inv), out);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
                 out.resolve("cp1/etc/kubernetes/manifests/kube-apiserver.yaml"))));
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(

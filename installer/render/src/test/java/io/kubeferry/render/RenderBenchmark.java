@@ -26,7 +26,7 @@ public final class RenderBenchmark {
             double renderMs = (System.nanoTime() - t0) / 1e6 / runs;
             Path out = Files.createTempDirectory("render-bench");
             long t1 = System.nanoTime();
-            svc.save(rc, out);
+            OutputTree.write(rc, out);
             double saveMs = (System.nanoTime() - t1) / 1e6;
             RenderedCluster last = rc;
             long files = last.hosts().stream().mapToLong(h -> last.filesFor(h).size()).sum();

@@ -45,7 +45,7 @@ class RenderServiceTest {
         RenderedCluster rc = svc.renderAll(Fixtures.ha().build()).withExtraFiles(Map.of(
                 "cp1", List.of(HostFile.text("/etc/kubernetes/pki/ca.key", "stand-in key", 0600))));
         Path out = tmp.resolve("out");
-        svc.save(rc, out);
+        OutputTree.write(rc, out);
         Path key = out.resolve("cp1/etc/kubernetes/pki/ca.key");
         assertEquals("stand-in key", Files.readString(key));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
@@ -58,13 +58,13 @@ class RenderServiceTest {
     void saveRefusesAForeignDirectoryAndReplacesAnEarlierRender() throws IOException {
         Path foreign = Files.createDirectories(tmp.resolve("foreign"));
         Files.writeString(foreign.resolve("important.txt"), "keep me");
-        assertThrows(BadInputException.class, () -> svc.save(svc.renderAll(Fixtures.ha().build()), foreign));
+        assertThrows(BadInputException.class, () -> OutputTree.write(svc.renderAll(Fixtures.ha().build()), foreign));
         assertEquals("keep me", Files.readString(foreign.resolve("important.txt")));
 
         Path out = tmp.resolve("out");
-        svc.save(svc.renderAll(Fixtures.ha().build()), out);
+        OutputTree.write(svc.renderAll(Fixtures.ha().build()), out);
         assertTrue(Files.isDirectory(out.resolve("w2")));
-        svc.save(svc.renderAll(Fixtures.ha().size(3, 1).build()), out);
+        OutputTree.write(svc.renderAll(Fixtures.ha().size(3, 1).build()), out);
         assertFalse(Files.exists(out.resolve("w2")), "a host gone from the inventory leaves no stale files");
         assertTrue(Files.isRegularFile(out.resolve("w1/var/lib/kubelet/config.yaml")));
     }

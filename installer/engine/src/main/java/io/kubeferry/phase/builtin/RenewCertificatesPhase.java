@@ -3,6 +3,10 @@ package io.kubeferry.phase.builtin;
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.phase.DryRunPlan;
+import io.kubeferry.pki.CaKind;
+import io.kubeferry.pki.PkiLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import io.kubeferry.phase.Phase;
 import io.kubeferry.phase.RunContext;
 import io.kubeferry.pki.PkiReport;
@@ -25,6 +29,12 @@ public final class RenewCertificatesPhase implements Phase {
         return "renew-certs";
     }
 
+    /** Which certificates to renew is the command's argument: `installer certs renew NAME|all`. */
+    @Override
+    public boolean runsAlone() {
+        return false;
+    }
+
     @Override
     public String title() {
         return "Renew certificates (" + name + ")";
@@ -35,6 +45,10 @@ public final class RenewCertificatesPhase implements Phase {
         if (!PkiService.ALL.equals(name) && !PkiService.renewableNames(inventory).contains(name)) {
             throw new BadInputException("certs renew " + name, "no certificate named '" + name + "'; use one of: all, "
                     + String.join(", ", PkiService.renewableNames(inventory)));
+        }
+        Path ca = PkiLayout.of(inventory).caCert(CaKind.KUBERNETES);
+        if (!Files.exists(ca)) {
+            throw new BadInputException(ca.toString(), "no PKI in the state directory yet; run 'installer certs generate' first");
         }
     }
 
