@@ -49,7 +49,7 @@ public final class JavaRuntimeLinker {
     /** Changes when the link options change, so cached runtimes made with older options are not reused. */
     private static final String OPTIONS_VERSION = "4";
     /** jlink's heap: its peak memory would otherwise follow the machine's size. */
-    private static final String TOOL_HEAP = "-J-Xmx96m";
+    private static final String TOOL_HEAP = "-J-Xmx160m";
 
     /** A linked runtime. */
     public record Runtime(Path dir, Optional<Path> cdsArchive, Optional<ElfGlibc.Version> glibc) {
