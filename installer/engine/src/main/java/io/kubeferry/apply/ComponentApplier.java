@@ -101,9 +101,7 @@ public final class ComponentApplier {
     public Report dryRun(RemoteHost remote, Component component, Host host, List<HostFile> files) {
         List<String> changedPaths = new ArrayList<>();
         for (HostFile f : files) {
-            String want = ContentHash.sha256Hex(f.content());
-            String have = remote.exec("sha256sum " + Shell.quote(f.path()) + " 2>/dev/null").stdout().strip();
-            if (!have.startsWith(want + " ")) {
+            if (differs(remote, f)) {
                 changedPaths.add(f.path());
             }
         }
@@ -131,6 +129,12 @@ public final class ComponentApplier {
         if (!paths.isEmpty()) {
             remote.execChecked("rm -rf -- " + String.join(" ", paths.stream().map(Shell::quote).toList()));
         }
+    }
+
+    /** True when the host has no file at that path or one with other content (compared by sha256, read only). */
+    public static boolean differs(RemoteHost remote, HostFile file) {
+        String want = ContentHash.sha256Hex(file.content());
+        return !remote.exec("sha256sum " + Shell.quote(file.path()) + " 2>/dev/null").stdout().startsWith(want + " ");
     }
 
     private static Set<String> directories(Component component, Host host, List<HostFile> files) {

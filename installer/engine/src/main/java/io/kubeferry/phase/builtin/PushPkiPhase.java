@@ -1,6 +1,7 @@
 package io.kubeferry.phase.builtin;
 
 import io.kubeferry.host.HostFile;
+import io.kubeferry.apply.ComponentApplier;
 import io.kubeferry.component.Component;
 import io.kubeferry.component.Components;
 import io.kubeferry.errors.HostFailureException;
@@ -77,11 +78,10 @@ public final class PushPkiPhase extends HostPhase {
     public void dryRunOn(RunContext ctx, Host host, RemoteHost remote) {
         Set<Component> restart = new LinkedHashSet<>();
         for (HostFile f : pki.filesFor(ctx.inventory(), host)) {
-            String want = io.kubeferry.component.ContentHash.sha256Hex(f.content());
-            String have = remote.exec("sha256sum " + io.kubeferry.host.Shell.quote(f.path()) + " 2>/dev/null").stdout();
-            if (have.startsWith(want + " ")) {
+            if (!ComponentApplier.differs(remote, f)) {
                 continue;
             }
+            String want = io.kubeferry.component.ContentHash.sha256Hex(f.content());
             ctx.plan().change(host.name(), title(), "write " + f.path() + " (mode " + String.format("%04o", f.mode())
                     + ", sha256 " + want.substring(0, 12) + ")");
             restart.addAll(readers(ctx, host, f.path()));
