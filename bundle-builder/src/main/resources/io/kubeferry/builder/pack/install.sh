@@ -1,5 +1,6 @@
 #!/bin/sh
 # Kubeferry bundle launcher: runs the installer with the bundled Java runtime.
+#   ./install -i inventory.yaml     check the bundle, then install the cluster (installer apply -i inventory.yaml)
 #   ./install                       check the bundle, then list the installer's commands (its --help)
 #   ./install <command> [options]   check the bundle, then run that installer command (e.g. ./install check -i inventory.yaml)
 #   ./install verify                only check the bundle
@@ -123,10 +124,15 @@ run() {
     fi
 }
 if [ "$#" -eq 0 ]; then
-    # the installer has no single "install everything" command yet: show what it can do
     set -- --help
 fi
+case "$1" in
+    -i|--inventory|--inventory=*|-i?*) set -- apply "$@" ;;  # ./install -i inventory.yaml: the install itself
+esac
 if [ "$1" != verify ] && [ "${KUBEFERRY_SKIP_VERIFY:-0}" != 1 ]; then
     run verify "$here"
+    # checked once: apply's verify-bundle phase does not hash the bundle again
+    KUBEFERRY_BUNDLE_VERIFIED=1
+    export KUBEFERRY_BUNDLE_VERIFIED
 fi
 run "$@"

@@ -39,7 +39,7 @@ public record Action(String name, String description, List<Phase> phases, boolea
                 out.add(p);
                 return Optional.of(new Action("phase-" + phaseName, p.title(), out, false, changesState));
             }
-            if (p.readOnly()) {
+            if (p.readOnly() || p.preparesLaterPhases()) {
                 out.add(p);
             }
         }

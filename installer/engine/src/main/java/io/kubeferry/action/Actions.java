@@ -6,6 +6,19 @@ import io.kubeferry.phase.builtin.GatherFactsPhase;
 import io.kubeferry.phase.builtin.PushPkiPhase;
 import io.kubeferry.phase.builtin.RenewCertificatesPhase;
 import io.kubeferry.phase.builtin.ReportFactsPhase;
+import io.kubeferry.install.ComponentsPhase;
+import io.kubeferry.install.DistributePhase;
+import io.kubeferry.install.FileDistributor;
+import io.kubeferry.install.FinishClusterPhase;
+import io.kubeferry.install.InstallRun;
+import io.kubeferry.install.NodesPhase;
+import io.kubeferry.install.PlanPhase;
+import io.kubeferry.install.PreflightPhase;
+import io.kubeferry.install.RuntimePhase;
+import io.kubeferry.install.SummaryPhase;
+import io.kubeferry.install.VerifyBundlePhase;
+import io.kubeferry.install.WaitControlPlanePhase;
+import io.kubeferry.install.WorkersPhase;
 import io.kubeferry.pki.PkiService;
 
 import java.util.LinkedHashMap;
@@ -47,9 +60,63 @@ public final class Actions {
                 List.of(new ConnectPhase(), new PushPkiPhase(new PkiService())), false, true); // no renewal mid-push
     }
 
+    /**
+     * The install ({@code installer apply}, {@code ./install}): bundle and inventory checked, hosts checked and
+     * fixed, the PKI and the plan made, files distributed, containerd and images, the control plane, the
+     * cluster finished through its API, the workers joined, every node marked. Idempotent: a second run on a
+     * healthy cluster writes and restarts nothing; a failed run is finished by running it again.
+     *
+     * @param skipPhases phase names left out ({@code --skip-phases}); checked by {@link #checkPhaseNames}
+     */
+    public static Action apply(InstallRun run, java.util.Set<String> skipPhases) {
+        List<Phase> phases = List.of(
+                new VerifyBundlePhase(run),
+                new ConnectPhase(),
+                new GatherFactsPhase(),
+                new PreflightPhase(run),
+                new PlanPhase(run),
+                new DistributePhase(run),
+                new RuntimePhase(run),
+                new ComponentsPhase("control-plane", "Control plane: etcd, static pods, kubelet", run,
+                        io.kubeferry.inventory.Inventory::controlPlanes, java.util.Set.of("apiserver-proxy", "etcd",
+                        "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")),
+                new WaitControlPlanePhase(),
+                new FinishClusterPhase(run),
+                new WorkersPhase(run),
+                new NodesPhase(run),
+                new SummaryPhase());
+        return new Action("apply", "install or bring up to date the whole cluster",
+                phases.stream().filter(p -> !skipPhases.contains(p.name())).toList(), false, true);
+    }
+
+    /** Connect and look on every node (or one) for why the kubelet or control plane does not come up. */
+    public static Action diagnose(String onlyHost) {
+        return new Action("diagnose", "look on the nodes for why a kubelet or control plane does not come up",
+                List.of(new ConnectPhase(), new io.kubeferry.install.DiagnosePhase(onlyHost)), true);
+    }
+
+    /** The apply action for listing its phases (no bundle needed to list them; not to be run). */
+    static Action applyForListing() {
+        return apply(new InstallRun(java.util.Optional.empty(), null, true, FileDistributor.directCopy()), java.util.Set.of());
+    }
+
+    /** Refuses unknown names in {@code --skip-phases}, naming the known ones. */
+    public static void checkPhaseNames(java.util.Collection<String> names, String option) {
+        List<String> known = applyForListing().phaseNames();
+        List<String> unknown = names.stream().filter(n -> !known.contains(n)).toList();
+        if (!unknown.isEmpty()) {
+            throw new io.kubeferry.errors.BadInputException(option, "unknown phase " + String.join(", ", unknown)
+                    + "; apply's phases are " + String.join(", ", known));
+        }
+    }
+
     /** One instance of every action, for the list of phases and {@code installer phase NAME}. */
     public static List<Action> all() {
-        return List.of(check(), certsRenew(PkiService.ALL, false), certsPush());
+        return all(applyForListing());
+    }
+
+    private static List<Action> all(Action apply) {
+        return List.of(check(), apply, certsRenew(PkiService.ALL, false), certsPush());
     }
 
     /** Every phase name, in the order of the actions, each once, with its title. */
@@ -62,10 +129,10 @@ public final class Actions {
     }
 
     /** The first action having that phase, cut down to it (see {@link Action#only}). */
-    public static Optional<Action> phase(String name) {
+    public static Optional<Action> phase(String name, java.util.function.Supplier<InstallRun> install) {
         if (!phaseTitles().containsKey(name)) {
             return Optional.empty();
         }
-        return all().stream().map(a -> a.only(name)).flatMap(Optional::stream).findFirst();
+        return all(apply(install.get(), java.util.Set.of())).stream().map(a -> a.only(name)).flatMap(Optional::stream).findFirst();
     }
 }

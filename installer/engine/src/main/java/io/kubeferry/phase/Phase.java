@@ -38,6 +38,14 @@ public interface Phase {
         return true;
     }
 
+    /**
+     * True for a phase whose result later phases read (the cluster plan): {@code installer phase NAME} runs it
+     * before NAME, like the read-only phases. It must be idempotent.
+     */
+    default boolean preparesLaterPhases() {
+        return false;
+    }
+
     /** True for phases that only read (connect, gather facts): they run the same in a dry run. */
     default boolean readOnly() {
         return false;

@@ -1,0 +1,127 @@
+package io.kubeferry.install;
+
+import io.kubeferry.apply.ComponentApplier;
+import io.kubeferry.bundle.BundleManifest;
+import io.kubeferry.component.ContentHash;
+import io.kubeferry.errors.UnexpectedStateException;
+import io.kubeferry.host.HostFile;
+import io.kubeferry.host.RemoteHost;
+import io.kubeferry.host.Shell;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.phase.HostPhase;
+import io.kubeferry.phase.RunContext;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Puts the bundle's binaries, its image archive and the host's certificates and kubeconfigs on every node, and
+ * installs the binaries in their places. Files are sent by the {@link FileDistributor} (skipped when the host
+ * has them with the same sha256, resumed when cut) into {@link BundleBinaries#STAGING_DIR}; installing is
+ * recorded per artifact, so a second run sends and installs nothing.
+ */
+public final class DistributePhase extends HostPhase {
+    private final InstallRun run;
+
+    public DistributePhase(InstallRun run) {
+        this.run = run;
+    }
+
+    @Override
+    public String name() {
+        return "distribute";
+    }
+
+    @Override
+    public String title() {
+        return "Distribute binaries, images and certificates";
+    }
+
+    @Override
+    public List<Host> hosts(RunContext ctx) {
+        return ctx.inventory().nodes();
+    }
+
+    @Override
+    public void runOn(RunContext ctx, Host host, RemoteHost remote) {
+        String arch = arch(ctx, host);
+        BundleManifest m = run.bundle().manifest();
+        for (BundleBinaries.Placement p : BundleBinaries.NODE_BINARIES) {
+            BundleManifest.Binary b = binary(m, p.name(), arch);
+            send(ctx, host, remote, b.path(), 0755);
+            String out = remote.execChecked(BundleBinaries.installCommand(p, b, sha256(m, b.path()))).stdout();
+            if (out.contains("installed")) {
+                ctx.console().detail("    " + host.name() + ": installed " + p.name() + " " + b.version());
+                if (p.name().equals("kubelet") || p.name().equals("containerd")) {
+                    // a new binary under a running daemon: restart it where it runs (a first install starts it later)
+                    remote.execChecked("systemctl try-restart " + p.name());
+                }
+            }
+        }
+        if (m.imageArchive() != null) {
+            send(ctx, host, remote, m.imageArchive(), 0644);
+        }
+        for (HostFile f : run.plan().pkiFilesFor(host)) {
+            if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
+                ctx.console().detail("    " + host.name() + ": wrote " + f.path());
+            }
+        }
+    }
+
+    @Override
+    public void dryRunOn(RunContext ctx, Host host, RemoteHost remote) {
+        String arch = arch(ctx, host);
+        BundleManifest m = run.bundle().manifest();
+        for (BundleBinaries.Placement p : BundleBinaries.NODE_BINARIES) {
+            BundleManifest.Binary b = binary(m, p.name(), arch);
+            String sha = sha256(m, b.path());
+            if (differs(remote, BundleBinaries.stagedPath(b.path()), sha)) {
+                ctx.plan().change(host.name(), title(), "copy " + b.path() + " (" + size(m, b.path()) + ")");
+            }
+            if (remote.exec(BundleBinaries.checkCommand(p, sha)).stdout().contains("install")) {
+                ctx.plan().change(host.name(), title(), "install " + p.name() + " " + b.version() + " (" + p.marker() + ")");
+            }
+        }
+        if (m.imageArchive() != null && differs(remote, BundleBinaries.stagedPath(m.imageArchive()), sha256(m, m.imageArchive()))) {
+            ctx.plan().change(host.name(), title(), "copy " + m.imageArchive() + " (" + size(m, m.imageArchive()) + ")");
+        }
+        if (!run.hasPlan()) {
+            ctx.plan().change(host.name(), title(), "write this host's certificates and kubeconfigs");
+            return;
+        }
+        for (HostFile f : run.plan().pkiFilesFor(host)) {
+            if (ComponentApplier.differs(remote, f)) {
+                ctx.plan().change(host.name(), title(), "write " + f.path() + " (mode " + String.format("%04o", f.mode())
+                        + ", sha256 " + ContentHash.sha256Hex(f.content()).substring(0, 12) + ")");
+            }
+        }
+    }
+
+    private void send(RunContext ctx, Host host, RemoteHost remote, String bundlePath, int mode) {
+        Path local = run.bundle().dir().resolve(bundlePath);
+        if (run.distributor().ensure(remote, local, BundleBinaries.stagedPath(bundlePath), mode)) {
+            ctx.console().detail("    " + host.name() + ": copied " + bundlePath);
+        }
+    }
+
+    private static boolean differs(RemoteHost remote, String path, String sha256) {
+        return !remote.exec("sha256sum " + Shell.quote(path) + " 2>/dev/null").stdout().startsWith(sha256 + " ");
+    }
+
+    private static String arch(RunContext ctx, Host host) {
+        return ctx.facts(host.name()).orElseThrow(() -> new IllegalStateException("no facts for " + host.name())).arch();
+    }
+
+    private BundleManifest.Binary binary(BundleManifest m, String name, String arch) {
+        return m.binary(name, arch).orElseThrow(() -> new UnexpectedStateException("the bundle at " + run.bundle().dir()
+                + " has no " + name + " for " + arch + " (bundle.yaml binaries); build it with that architecture"));
+    }
+
+    private static String sha256(BundleManifest m, String path) {
+        return m.file(path).orElseThrow(() -> new UnexpectedStateException("bundle.yaml lists no file " + path)).sha256();
+    }
+
+    private static String size(BundleManifest m, String path) {
+        return m.file(path).map(f -> f.size() / (1024 * 1024) + " MiB").orElse("?");
+    }
+}

@@ -1,0 +1,53 @@
+package io.kubeferry.install;
+
+import io.kubeferry.phase.DryRunPlan;
+import io.kubeferry.phase.Phase;
+import io.kubeferry.phase.RunContext;
+import io.kubeferry.pki.PkiLayout;
+import io.kubeferry.pki.CaKind;
+
+import java.nio.file.Files;
+
+/**
+ * Makes (or brings up to date) the PKI in the state directory and the cluster plan from the inventory and the
+ * gathered facts: every file every host gets and the API objects. Local; the later phases only carry it out.
+ */
+public final class PlanPhase implements Phase {
+    private final InstallRun run;
+
+    public PlanPhase(InstallRun run) {
+        this.run = run;
+    }
+
+    @Override
+    public String name() {
+        return "plan";
+    }
+
+    @Override
+    public String title() {
+        return "Certificates and the cluster plan";
+    }
+
+    @Override
+    public boolean preparesLaterPhases() {
+        return true;
+    }
+
+    @Override
+    public void run(RunContext ctx) {
+        var report = run.planner().certificates(ctx.inventory(), ctx.stateLock());
+        ctx.console().detail("    PKI: " + report.changedFiles().size() + " files written in " + PkiLayout.of(ctx.inventory()).root());
+        run.setPlan(run.planner().plan(ctx.inventory(), ctx.allFacts()));
+    }
+
+    @Override
+    public void dryRun(RunContext ctx) {
+        if (!Files.isRegularFile(PkiLayout.of(ctx.inventory()).caCert(CaKind.KUBERNETES))) {
+            ctx.plan().change(DryRunPlan.CLUSTER, title(), "generate every CA, certificate and kubeconfig in "
+                    + PkiLayout.of(ctx.inventory()).root() + " (no PKI there yet; the host files below are then all new)");
+            return;
+        }
+        run.setPlan(run.planner().plan(ctx.inventory(), ctx.allFacts()));
+    }
+}

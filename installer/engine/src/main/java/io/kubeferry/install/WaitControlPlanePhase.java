@@ -1,0 +1,53 @@
+package io.kubeferry.install;
+
+import io.kubeferry.errors.HostFailureException;
+import io.kubeferry.host.RemoteHost;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.kube.KubeApi;
+import io.kubeferry.phase.HostPhase;
+import io.kubeferry.phase.RunContext;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Each control plane's kubelet /healthz, then its API server's /readyz (which includes etcd), reached at the
+ * control plane's own address with the admin kubeconfig: the serving certificate is checked against the cluster
+ * CA. A time-out fails the host with what the diagnosis found there.
+ */
+public final class WaitControlPlanePhase extends HostPhase {
+    static final int KUBELET_SECONDS = 120;
+    static final Duration READYZ_TIMEOUT = Duration.ofMinutes(4);
+
+    @Override
+    public String name() {
+        return "wait-control-plane";
+    }
+
+    @Override
+    public String title() {
+        return "Wait for the control plane";
+    }
+
+    @Override
+    public List<Host> hosts(RunContext ctx) {
+        return ctx.inventory().controlPlanes();
+    }
+
+    @Override
+    public void runOn(RunContext ctx, Host host, RemoteHost remote) {
+        KubeletWait.healthz(host, remote, KUBELET_SECONDS);
+        try (KubeApi api = ClusterApi.openOn(ctx.inventory(), host, "admin.conf")) {
+            api.waitForReadyz(READYZ_TIMEOUT, line -> ctx.console().detail("    " + host.name() + ": " + line));
+        } catch (HostFailureException e) {
+            throw new HostFailureException(host.name(), e.getMessage() + "; found on the host:\n    "
+                    + HostDiagnosis.describe(HostDiagnosis.diagnose(remote)), e);
+        }
+        ctx.console().detail("    " + host.name() + ": API server ready");
+    }
+
+    @Override
+    public void dryRunOn(RunContext ctx, Host host, RemoteHost remote) {
+        // waits only: a dry run starts nothing to wait for
+    }
+}
