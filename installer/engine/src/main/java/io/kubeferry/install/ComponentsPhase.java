@@ -53,9 +53,9 @@ public class ComponentsPhase extends HostPhase {
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
         for (RenderedCluster.Rendered r : placed(ctx, host)) {
             ComponentApplier.Report rep = applier.apply(remote, r.component(), host, r.output().filesFor(host.name()));
-            rep.changedPaths().forEach(p -> ctx.console().detail("    " + host.name() + ": wrote " + p));
+            rep.changedPaths().forEach(p -> ctx.changed(host.name(), "wrote " + p));
             rep.commands().stream().filter(c -> c.contains("restart")).forEach(c ->
-                    ctx.console().detail("    " + host.name() + ": " + r.component().name() + ": " + c));
+                    ctx.changed(host.name(), r.component().name() + ": " + c));
         }
     }
 

@@ -51,7 +51,7 @@ public final class DistributePhase extends HostPhase {
             send(ctx, host, remote, b.path(), 0755);
             String out = remote.execChecked(BundleBinaries.installCommand(p, b, sha256(m, b.path()))).stdout();
             if (out.contains("installed")) {
-                ctx.console().detail("    " + host.name() + ": installed " + p.name() + " " + b.version());
+                ctx.changed(host.name(), "installed " + p.name() + " " + b.version());
                 if (p.name().equals("kubelet") || p.name().equals("containerd")) {
                     // a new binary under a running daemon: restart it where it runs (a first install starts it later)
                     remote.execChecked("systemctl try-restart " + p.name());
@@ -63,7 +63,7 @@ public final class DistributePhase extends HostPhase {
         }
         for (HostFile f : run.plan().pkiFilesFor(host)) {
             if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
-                ctx.console().detail("    " + host.name() + ": wrote " + f.path());
+                ctx.changed(host.name(), "wrote " + f.path());
             }
         }
     }
@@ -100,7 +100,7 @@ public final class DistributePhase extends HostPhase {
     private void send(RunContext ctx, Host host, RemoteHost remote, String bundlePath, int mode) {
         Path local = run.bundle().dir().resolve(bundlePath);
         if (run.distributor().ensure(remote, local, BundleBinaries.stagedPath(bundlePath), mode)) {
-            ctx.console().detail("    " + host.name() + ": copied " + bundlePath);
+            ctx.changed(host.name(), "copied " + bundlePath);
         }
     }
 

@@ -55,6 +55,6 @@ public final class FinishClusterPhase implements Phase {
     }
 
     private static void report(RunContext ctx, List<KubeApi.Applied> applied) {
-        applied.stream().filter(KubeApi.Applied::changed).forEach(a -> ctx.console().detail("    applied " + a));
+        applied.stream().filter(KubeApi.Applied::changed).forEach(a -> ctx.changed(io.kubeferry.phase.DryRunPlan.CLUSTER, a.toString()));
     }
 }

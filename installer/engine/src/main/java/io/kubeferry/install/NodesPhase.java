@@ -43,10 +43,12 @@ public final class NodesPhase implements Phase {
         Map<String, NodeMetadata> meta = run.plan().rendered().nodeMetadata();
         try (KubeApi api = ClusterApi.open(ctx.inventory(), "admin.conf")) {
             for (Host h : ctx.inventory().nodes()) {
-                api.waitForNodeReady(h.name(), NODE_READY_TIMEOUT, line -> ctx.console().detail("    " + h.name() + ": " + line));
+                var before = api.waitForNodeReady(h.name(), NODE_READY_TIMEOUT, line -> ctx.console().detail("    " + h.name() + ": " + line));
                 NodeMetadata m = meta.get(h.name());
-                api.markNode(h.name(), m == null ? Map.of() : m.labels(), m == null ? Map.of() : m.annotations(), taints(h));
-                ctx.console().detail("    " + h.name() + ": Ready");
+                var after = api.markNode(h.name(), m == null ? Map.of() : m.labels(), m == null ? Map.of() : m.annotations(), taints(h));
+                if (!after.getMetadata().getResourceVersion().equals(before.getMetadata().getResourceVersion())) {
+                    ctx.changed(DryRunPlan.CLUSTER, "marked node " + h.name() + " (labels, annotations, taints)");
+                }
             }
         }
     }

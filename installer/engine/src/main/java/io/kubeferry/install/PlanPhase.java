@@ -37,7 +37,9 @@ public final class PlanPhase implements Phase {
     @Override
     public void run(RunContext ctx) {
         var report = run.planner().certificates(ctx.inventory(), ctx.stateLock());
-        ctx.console().detail("    PKI: " + report.changedFiles().size() + " files written in " + PkiLayout.of(ctx.inventory()).root());
+        if (!report.changedFiles().isEmpty()) {
+            ctx.changed(DryRunPlan.CLUSTER, "wrote " + report.changedFiles().size() + " PKI files in " + PkiLayout.of(ctx.inventory()).root());
+        }
         run.setPlan(run.planner().plan(ctx.inventory(), ctx.allFacts()));
     }
 

@@ -55,6 +55,7 @@ public final class PreflightPhase extends HostPhase {
                 continue;
             }
             remote.execChecked(fix);
+            ctx.changed(host.name(), "fixed: " + fix.substring(0, fix.indexOf(" &&")));
             ctx.console().info("    " + host.name() + ": fixed: " + fix.substring(0, fix.indexOf(" &&")));
         }
         if (!errors.isEmpty()) {

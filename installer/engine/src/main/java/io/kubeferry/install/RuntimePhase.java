@@ -51,7 +51,7 @@ public final class RuntimePhase extends ComponentsPhase {
                     + imported.stderr().strip());
         }
         if (imported.stdout().contains("imported")) {
-            ctx.console().detail("    " + host.name() + ": imported " + m.images().size() + " images");
+            ctx.changed(host.name(), "imported " + m.images().size() + " images into containerd");
         }
         List<String> missing = missingImages(remote, m);
         if (!missing.isEmpty()) {

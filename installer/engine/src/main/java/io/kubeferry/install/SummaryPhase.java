@@ -26,6 +26,8 @@ public final class SummaryPhase implements ReadOnlyPhase {
             return;
         }
         Inventory inv = ctx.inventory();
+        ctx.console().info(ctx.changeCount() == 0 ? "Nothing changed: every host and the cluster were already as the"
+                + " inventory describes." : ctx.changeCount() + " changes made (listed with -v and in the log).");
         ctx.console().info("Cluster " + inv.cluster().name() + " (Kubernetes " + inv.cluster().kubernetesVersion()
                 + ") is up: " + inv.nodes().size() + " nodes, endpoint " + inv.controlPlaneUrl());
         for (Host h : inv.nodes()) {

@@ -24,6 +24,7 @@ public final class RunContext implements AutoCloseable {
     private final Map<String, HostFacts> facts = new ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.FutureTask<RemoteHost>> connections = new ConcurrentHashMap<>();
     private final java.util.Set<String> failedHosts = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger changes = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Inventory inventory;
     private volatile io.kubeferry.files.StateLock stateLock;
 
@@ -128,6 +129,20 @@ public final class RunContext implements AutoCloseable {
 
     public boolean hasFailed(Host host) {
         return failedHosts.contains(host.name());
+    }
+
+    /**
+     * Records one change made on a host or in the cluster (a file written, a binary installed, a service restarted,
+     * an API object changed) and prints it as a detail line; a run that records none changed nothing.
+     */
+    public void changed(String host, String what) {
+        changes.incrementAndGet();
+        console.detail("    " + host + ": " + what);
+    }
+
+    /** How many changes {@link #changed} recorded in this run. */
+    public int changeCount() {
+        return changes.get();
     }
 
     public void putFacts(String host, HostFacts f) {
