@@ -27,6 +27,10 @@ final class ApplyCommand implements Callable<Integer> {
             + " of it. Hosts that need a fix then fail their checks.")
     boolean noFix;
 
+    @Option(names = "--api-through-ssh", description = "Reach the cluster's API through an SSH tunnel to a control"
+            + " plane even when it answers directly (without this option the tunnel is used only when it does not).")
+    boolean apiThroughSsh;
+
     @Option(names = "--skip-phases", split = ",", paramLabel = "NAME[,NAME...]",
             description = "Leave these phases out (for a cluster where they were done by other means).")
     List<String> skipPhases = List.of();
@@ -34,7 +38,7 @@ final class ApplyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Actions.checkPhaseNames(skipPhases, "--skip-phases");
-        options.runner().run(Actions.apply(InstallRun.forThisInstaller(!noFix), new LinkedHashSet<>(skipPhases)));
+        options.runner().run(Actions.apply(InstallRun.forThisInstaller(!noFix, apiThroughSsh), new LinkedHashSet<>(skipPhases)));
         return 0;
     }
 }

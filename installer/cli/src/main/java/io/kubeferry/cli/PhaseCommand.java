@@ -33,7 +33,7 @@ final class PhaseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var action = Actions.phase(name, () -> io.kubeferry.install.InstallRun.forThisInstaller(true)).orElseThrow(() -> new BadInputException("phase " + name,
+        var action = Actions.phase(name, () -> io.kubeferry.install.InstallRun.forThisInstaller(true, false)).orElseThrow(() -> new BadInputException("phase " + name,
                 "no such phase; choose one of " + String.join(", ", Actions.phaseTitles().keySet())));
         options.runner().run(action);
         return 0;

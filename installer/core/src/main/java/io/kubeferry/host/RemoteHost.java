@@ -39,4 +39,13 @@ public interface RemoteHost {
 
     /** Writes small generated content (rendered configs, certificates) the same way as {@link #upload}. */
     UploadResult put(byte[] content, String remotePath, int mode);
+
+    /**
+     * Forwards a port on this machine's loopback through the connection to {@code targetHost:targetPort} as seen
+     * from the host (e.g. its own API server at 127.0.0.1:6443), for as long as the connection lives. Returns the
+     * local port; throws {@link UnsupportedOperationException} where the connection cannot forward.
+     */
+    default int forwardLocalPort(String targetHost, int targetPort) {
+        throw new UnsupportedOperationException(name() + ": this connection cannot forward ports");
+    }
 }

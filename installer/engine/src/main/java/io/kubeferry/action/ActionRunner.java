@@ -135,8 +135,8 @@ public final class ActionRunner {
         }
         Map<String, Duration> times = runner.phaseTimes();
         if (times.size() > 1) {
-            console.detail("Time per phase:");
-            times.forEach((phase, took) -> console.detail(String.format(Locale.ROOT, "    %-48s %6.1f s", phase,
+            console.info("Time per phase:");
+            times.forEach((phase, took) -> console.info(String.format(Locale.ROOT, "    %-48s %6.1f s", phase,
                     took.toMillis() / 1000.0)));
         }
     }

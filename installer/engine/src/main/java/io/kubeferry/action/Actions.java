@@ -80,7 +80,7 @@ public final class Actions {
                 new ComponentsPhase("control-plane", "Control plane: etcd, static pods, kubelet", run,
                         io.kubeferry.inventory.Inventory::controlPlanes, java.util.Set.of("apiserver-proxy", "etcd",
                         "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")),
-                new WaitControlPlanePhase(),
+                new WaitControlPlanePhase(run),
                 new FinishClusterPhase(run),
                 new WorkersPhase(run),
                 new NodesPhase(run),
@@ -97,7 +97,8 @@ public final class Actions {
 
     /** The apply action for listing its phases (no bundle needed to list them; not to be run). */
     static Action applyForListing() {
-        return apply(new InstallRun(java.util.Optional.empty(), null, true, FileDistributor.directCopy()), java.util.Set.of());
+        return apply(new InstallRun(java.util.Optional.empty(), null, true, FileDistributor.directCopy(),
+                new io.kubeferry.install.ClusterApi(false)), java.util.Set.of());
     }
 
     /** Refuses unknown names in {@code --skip-phases}, naming the known ones. */

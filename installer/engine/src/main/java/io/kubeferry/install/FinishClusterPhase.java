@@ -34,10 +34,10 @@ public final class FinishClusterPhase implements Phase {
 
     @Override
     public void run(RunContext ctx) {
-        try (KubeApi superAdmin = ClusterApi.open(ctx.inventory(), "super-admin.conf")) {
+        try (KubeApi superAdmin = run.api().open(ctx, "super-admin.conf")) {
             report(ctx, superAdmin.apply("kubeadm:cluster-admins", AdminRbac.CLUSTER_ROLE_BINDING_YAML));
         }
-        try (KubeApi admin = ClusterApi.open(ctx.inventory(), "admin.conf")) {
+        try (KubeApi admin = run.api().open(ctx, "admin.conf")) {
             for (Addon addon : run.plan().rendered().addons()) {
                 report(ctx, admin.apply(addon.name(), addon.yaml()));
             }

@@ -17,22 +17,34 @@ public final class InstallRun {
     private final ClusterPlanner planner;
     private final boolean fixHosts;
     private final FileDistributor distributor;
+    private final ClusterApi api;
     private volatile ClusterPlan plan;
 
     /**
      * @param fixHosts apply the safe preflight fixes (swap off, SELinux permissive); false: only report ({@code --no-fix})
      */
-    public InstallRun(Optional<InstallerBundle> bundle, ClusterPlanner planner, boolean fixHosts, FileDistributor distributor) {
+    public InstallRun(Optional<InstallerBundle> bundle, ClusterPlanner planner, boolean fixHosts, FileDistributor distributor,
+                      ClusterApi api) {
+        this.api = api;
         this.bundle = bundle;
         this.planner = planner;
         this.fixHosts = fixHosts;
         this.distributor = distributor;
     }
 
-    /** For this installer: the bundle it runs from, its templates and images, the state directory's PKI. */
-    public static InstallRun forThisInstaller(boolean fixHosts) {
+    /**
+     * For this installer: the bundle it runs from, its templates and images, the state directory's PKI.
+     *
+     * @param apiThroughSsh reach the API through an SSH tunnel to a control plane even when it answers directly
+     */
+    public static InstallRun forThisInstaller(boolean fixHosts, boolean apiThroughSsh) {
         return new InstallRun(InstallerBundle.current(), ClusterPlanner.forThisInstaller(new io.kubeferry.pki.PkiService(),
-                Optional.empty()), fixHosts, FileDistributor.directCopy());
+                Optional.empty()), fixHosts, FileDistributor.directCopy(), new ClusterApi(apiThroughSsh));
+    }
+
+    /** How the installer reaches the cluster's API. */
+    public ClusterApi api() {
+        return api;
     }
 
     /** The bundle; apply needs one (its binaries and images), which {@link #checkBundle} made sure of. */

@@ -41,7 +41,7 @@ public final class NodesPhase implements Phase {
     @Override
     public void run(RunContext ctx) {
         Map<String, NodeMetadata> meta = run.plan().rendered().nodeMetadata();
-        try (KubeApi api = ClusterApi.open(ctx.inventory(), "admin.conf")) {
+        try (KubeApi api = run.api().open(ctx, "admin.conf")) {
             for (Host h : ctx.inventory().nodes()) {
                 var before = api.waitForNodeReady(h.name(), NODE_READY_TIMEOUT, line -> ctx.console().detail("    " + h.name() + ": " + line));
                 NodeMetadata m = meta.get(h.name());

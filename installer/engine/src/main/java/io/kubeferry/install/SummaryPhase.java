@@ -38,7 +38,7 @@ public final class SummaryPhase implements ReadOnlyPhase {
         ctx.console().info("admin kubeconfig: " + admin + " (keep it secret: it is cluster-admin)");
         if (inv.cluster().controlPlaneEndpoint().mode() == ControlPlaneEndpoint.Mode.LOCAL_PROXY) {
             // the endpoint's name resolves only on the nodes; every control plane's address is in the serving certificate
-            ctx.console().info("use it:  kubectl --kubeconfig " + admin + " --server " + ClusterApi.connectTo(inv)
+            ctx.console().info("use it:  kubectl --kubeconfig " + admin + " --server " + ClusterApi.direct(inv, inv.controlPlanes().get(0))
                     + " get nodes   (the endpoint " + inv.cluster().controlPlaneEndpoint().host()
                     + " resolves only on the nodes; or map it in /etc/hosts to a control plane's address)");
         } else {

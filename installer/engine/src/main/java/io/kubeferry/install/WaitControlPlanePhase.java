@@ -18,6 +18,11 @@ import java.util.List;
 public final class WaitControlPlanePhase extends HostPhase {
     static final int KUBELET_SECONDS = 120;
     static final Duration READYZ_TIMEOUT = Duration.ofMinutes(4);
+    private final InstallRun run;
+
+    public WaitControlPlanePhase(InstallRun run) {
+        this.run = run;
+    }
 
     @Override
     public String name() {
@@ -37,7 +42,7 @@ public final class WaitControlPlanePhase extends HostPhase {
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
         KubeletWait.healthz(host, remote, KUBELET_SECONDS);
-        try (KubeApi api = ClusterApi.openOn(ctx.inventory(), host, "admin.conf")) {
+        try (KubeApi api = run.api().openOn(ctx, host, "admin.conf")) {
             api.waitForReadyz(READYZ_TIMEOUT, line -> ctx.console().detail("    " + host.name() + ": " + line));
         } catch (HostFailureException e) {
             throw new HostFailureException(host.name(), e.getMessage() + "; found on the host:\n    "

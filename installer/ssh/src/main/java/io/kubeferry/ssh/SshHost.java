@@ -525,6 +525,18 @@ public final class SshHost implements RemoteHost, AutoCloseable {
         }
     }
 
+    /** A JSch local forward on 127.0.0.1 (a free port) to targetHost:targetPort seen from the host; lives with the session. */
+    @Override
+    public int forwardLocalPort(String targetHost, int targetPort) {
+        try {
+            return session().setPortForwardingL("127.0.0.1", 0, targetHost, targetPort);
+        } catch (JSchException e) {
+            throw new HostFailureException(name(), "cannot forward a local port to " + targetHost + ":" + targetPort
+                    + " through the SSH connection (" + e.getMessage() + "); the host's sshd may forbid it"
+                    + " (AllowTcpForwarding no)", e);
+        }
+    }
+
     @Override
     public void close() {
         synchronized (connectLock) {
