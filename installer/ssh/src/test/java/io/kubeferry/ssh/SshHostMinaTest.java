@@ -108,6 +108,31 @@ class SshHostMinaTest {
     }
 
     @Test
+    void aLocalPortIsForwardedThroughTheConnectionToATargetSeenFromTheHost() throws Exception {
+        try (java.net.ServerSocket target = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress());
+             SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
+            Thread echo = new Thread(() -> {
+                try (java.net.Socket c = target.accept()) {
+                    c.getOutputStream().write(("echo:" + new String(c.getInputStream().readNBytes(5), java.nio.charset.StandardCharsets.UTF_8))
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } catch (java.io.IOException ignored) {
+                    // the assertion below fails instead
+                }
+            });
+            echo.start();
+            int local = h.forwardLocalPort("127.0.0.1", target.getLocalPort());
+            assertTrue(local > 0 && local != target.getLocalPort(), "local port " + local);
+            try (java.net.Socket c = new java.net.Socket("127.0.0.1", local)) {
+                c.getOutputStream().write("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                c.getOutputStream().flush();
+                assertEquals("echo:hello", new String(c.getInputStream().readNBytes(10), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            echo.join(5000);
+            assertTrue(server.forwardedTo.contains("127.0.0.1:" + target.getLocalPort()), server.forwardedTo.toString());
+        }
+    }
+
+    @Test
     void passwordAuth() {
         try (SshHost h = SshHost.connect(passwordHost(MinaServer.PASSWORD))) {
             assertEquals("root\n", h.exec("echo $(id -un)").stdout());
