@@ -54,7 +54,7 @@ public final class DistributePhase extends HostPhase {
                 ctx.changed(host.name(), "installed " + p.name() + " " + b.version());
                 if (p.name().equals("kubelet") || p.name().equals("containerd")) {
                     // a new binary under a running daemon: restart it where it runs (a first install starts it later)
-                    remote.execChecked("systemctl try-restart " + p.name());
+                    remote.execChecked("if systemctl is-active --quiet " + p.name() + "; then systemctl restart " + p.name() + "; fi");
                 }
             }
         }
