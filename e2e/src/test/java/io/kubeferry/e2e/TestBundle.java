@@ -65,6 +65,8 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
     static final Path DEBIAN_13_TOOLS = Path.of(System.getenv().getOrDefault("KUBEFERRY_TOOLS", "/var/lib/kubeferry-tools/trixie"));
     static final Path CNI_PLUGINS = Path.of("/usr/lib/cni");
     static final Path RUNC = Path.of("/usr/sbin/runc");
+    /** In a build directory: it may be emptied by the next build. */
+    static final String MARKER = ".kubeferry-test-bundle";
 
     private static TestBundle shared;
 
@@ -83,7 +85,14 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                     + " test bundle into OUT_DIR, which is emptied first)");
             System.exit(2);
         }
-        TestBundle b = build(Path.of(args[0]).toAbsolutePath(), System.out);
+        TestBundle b;
+        try {
+            b = build(Path.of(args[0]).toAbsolutePath(), System.out);
+        } catch (IllegalArgumentException badOutDir) {
+            System.err.println("error: " + badOutDir.getMessage());
+            System.exit(2);
+            return;
+        }
         System.out.println("archive:  " + b.archive());
         System.out.println("unpacked: " + b.dir());
     }
@@ -93,8 +102,7 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
         long start = System.nanoTime();
         Path root = repoRoot();
         ensureDebianTools(root);
-        Processes.run(List.of("rm", "-rf", "--", work.toString()));
-        Files.createDirectories(work);
+        emptyWorkDir(work);
         try (LocalRegistry registry = LocalRegistry.start(work.resolve("registry"), null, null);
              FileServer files = new FileServer()) {
             Path specFile = writeSpec(root, work.resolve("spec"), files.base(), registry.host());
@@ -126,6 +134,26 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                     seconds(imagesDone - partsDone), seconds(built - imagesDone), seconds(end - built));
             return b;
         }
+    }
+
+    /**
+     * Empties the build directory: only one this class made (it holds {@link #MARKER}) or an empty one, so that a
+     * mistyped OUT_DIR never loses anything.
+     */
+    private static void emptyWorkDir(Path work) throws IOException, InterruptedException {
+        if (Files.exists(work)) {
+            boolean empty;
+            try (var list = Files.list(work)) {
+                empty = list.findAny().isEmpty();
+            }
+            if (!empty && !Files.isRegularFile(work.resolve(MARKER))) {
+                throw new IllegalArgumentException(work + " is not empty and holds no earlier test bundle (no " + MARKER
+                        + "): name a new or empty directory");
+            }
+            Processes.run(List.of("rm", "-rf", "--", work.toString()));
+        }
+        Files.createDirectories(work);
+        Files.writeString(work.resolve(MARKER), "made by io.kubeferry.e2e.TestBundle: emptied on the next build\n");
     }
 
     /** The spec: the default 1.32 spec, with the versions of the parts packed here and everything mirrored locally. */
