@@ -73,7 +73,9 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
     /** The bundle for this JVM: built on first use (about half a minute), then shared by every test. */
     public static synchronized TestBundle shared() throws IOException, InterruptedException {
         if (shared == null) {
-            shared = build(repoRoot().resolve("e2e/target/test-bundle"), System.out);
+            Path dir = repoRoot().resolve("e2e/target/test-bundle");
+            Processes.run(List.of("rm", "-rf", "--", dir.toString())); // this module's own build output
+            shared = build(dir, System.out);
         }
         return shared;
     }
