@@ -242,7 +242,7 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
             }
             case "cni-plugins" -> { // ./bridge, ./host-local, ... at the top
                 Processes.run(List.of("tar", "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
-                        "--mtime=2026-01-01 00:00:00", "-I", "gzip -1", "-cf", out.toString(), "-C", CNI_PLUGINS.toString(), "."));
+                        "--mtime=2026-01-01 00:00:00", "-I", "gzip -1 -n", "-cf", out.toString(), "-C", CNI_PLUGINS.toString(), "."));
             }
             case "crictl" -> { // ./crictl: no crictl exists on this machine
                 Path tree = Files.createDirectories(dir.resolve("crictl-tree"));
@@ -277,7 +277,7 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
             list.map(p -> p.getFileName().toString()).sorted().forEach(top::add);
         }
         List<String> cmd = new ArrayList<>(List.of("tar", "--dereference", "--sort=name", "--owner=0", "--group=0",
-                "--numeric-owner", "--mtime=2026-01-01 00:00:00", "-I", "gzip -1", "-cf", out.toString(), "-C", tree.toString()));
+                "--numeric-owner", "--mtime=2026-01-01 00:00:00", "-I", "gzip -1 -n", "-cf", out.toString(), "-C", tree.toString()));
         cmd.addAll(top);
         Processes.run(cmd);
     }

@@ -98,6 +98,17 @@ class TestBundleIT {
         assertTrue(crictl.exit() != 0 && crictl.stderr().contains("crictl stand-in"), crictl.stderr());
     }
 
+    /**
+     * The kubelet stand-in's launcher runs with this JVM's class path: under surefire that must be the real test class
+     * path (not only surefire's booter jar), holding the testbed module where the stand-in lives.
+     */
+    @Test
+    void thisJvmsClassPathHoldsTheTestbedModule() {
+        List<String> entries = List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator));
+        assertTrue(entries.stream().anyMatch(e -> (e.contains("kubeferry-testbed") || e.endsWith("testbed/target/classes"))
+                && Files.exists(Path.of(e))), entries.toString());
+    }
+
     /** Imported into a throw-away containerd started from the bundle's own containerd archive. */
     @Test
     void imagesImportIntoTheBundlesContainerd(@TempDir Path scratch) throws Exception {
