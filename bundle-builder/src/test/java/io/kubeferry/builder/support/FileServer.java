@@ -3,9 +3,12 @@ package io.kubeferry.builder.support;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 public final class FileServer implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    /** Served from disk, streamed: files too big to hold in memory (real release archives). */
+    private final Map<String, Path> diskFiles = new ConcurrentHashMap<>();
     private final Set<String> dropOnce = ConcurrentHashMap.newKeySet();
     private final Set<String> stallOnce = ConcurrentHashMap.newKeySet();
     private final Map<String, Gate> gateOnce = new ConcurrentHashMap<>();
@@ -49,6 +54,11 @@ public final class FileServer implements AutoCloseable {
 
     public void put(String path, byte[] content) {
         files.put(path, content);
+    }
+
+    /** Serves {@code file} at {@code path}, streamed from disk on each request (with {@code Range: bytes=N-}). */
+    public void putFile(String path, Path file) {
+        diskFiles.put(path, file);
     }
 
     /** The next GET of {@code path} sends half the body, then closes the connection. */
@@ -106,6 +116,11 @@ public final class FileServer implements AutoCloseable {
         String path = ex.getRequestURI().getPath();
         String range = ex.getRequestHeaders().getFirst("Range");
         requests.add(ex.getRequestMethod() + " " + path + (range != null ? " " + range : ""));
+        Path onDisk = diskFiles.get(path);
+        if (onDisk != null) {
+            serveFromDisk(ex, onDisk, range);
+            return;
+        }
         byte[] body = files.get(path);
         if (body == null) {
             ex.sendResponseHeaders(404, -1);
@@ -166,6 +181,27 @@ public final class FileServer implements AutoCloseable {
         }
         out.write(body, (int) from, (int) (body.length - from));
         out.close();
+    }
+
+    private static void serveFromDisk(HttpExchange ex, Path file, String range) throws IOException {
+        long size = Files.size(file);
+        long from = 0;
+        if (range != null && range.matches("bytes=\\d+-")) {
+            from = Long.parseLong(range.substring(6, range.length() - 1));
+            if (from >= size) {
+                ex.sendResponseHeaders(416, -1);
+                ex.close();
+                return;
+            }
+            ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (size - 1) + "/" + size);
+            ex.sendResponseHeaders(206, size - from);
+        } else {
+            ex.sendResponseHeaders(200, size);
+        }
+        try (InputStream in = Files.newInputStream(file); OutputStream out = ex.getResponseBody()) {
+            in.skipNBytes(from);
+            in.transferTo(out);
+        }
     }
 
     @Override

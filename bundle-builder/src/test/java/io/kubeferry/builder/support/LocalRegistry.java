@@ -134,6 +134,15 @@ public final class LocalRegistry implements AutoCloseable {
      * @param format null to keep the OCI manifest, "v2s2" to convert to Docker schema 2
      */
     public void push(Path layout, String tag, String repo, String format) throws IOException, InterruptedException {
+        copy("oci:" + layout + ":" + tag, repo + ":" + tag, format);
+    }
+
+    /** Pushes the single image of an OCI archive ({@code oci-archive:}, a layout in a tar) to {@code <host>/<repoAndTag>}. */
+    public void pushArchive(Path ociArchive, String repoAndTag) throws IOException, InterruptedException {
+        copy("oci-archive:" + ociArchive, repoAndTag, null);
+    }
+
+    private void copy(String source, String repoAndTag, String format) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("skopeo", "copy", "--quiet", "--all", "--dest-tls-verify=false"));
         if (format != null) {
             cmd.addAll(List.of("--format", format));
@@ -141,8 +150,8 @@ public final class LocalRegistry implements AutoCloseable {
         if (credentials != null) {
             cmd.addAll(List.of("--dest-creds", credentials));
         }
-        cmd.add("oci:" + layout + ":" + tag);
-        cmd.add("docker://" + host() + "/" + repo + ":" + tag);
+        cmd.add(source);
+        cmd.add("docker://" + host() + "/" + repoAndTag);
         Processes.run(cmd);
     }
 
