@@ -25,6 +25,8 @@ public final class HostDiagnosis {
 
     static final String SCRIPT = String.join("\n",
             "echo \"kubelet.active=$(systemctl is-active kubelet 2>/dev/null)\"",
+            "echo \"kubelet.healthz=$( (curl -fsS --max-time 2 http://127.0.0.1:10248/healthz || wget -qO- -T 2"
+                    + " http://127.0.0.1:10248/healthz) 2>/dev/null | head -c 20)\"",
             "echo \"swap.kb=$(awk 'NR>1{s+=$3} END{print s+0}' /proc/swaps 2>/dev/null)\"",
             "if command -v getenforce >/dev/null 2>&1; then echo \"selinux=$(getenforce 2>/dev/null)\";"
                     + " elif [ -r /sys/fs/selinux/enforce ]; then echo \"selinux=$(cat /sys/fs/selinux/enforce)\"; else echo selinux=absent; fi",
@@ -96,6 +98,9 @@ public final class HostDiagnosis {
         if (!active.equals("active")) {
             causes.add(new Cause("the kubelet is not running (systemctl is-active kubelet: " + (active.isEmpty() ? "unknown" : active)
                     + "); its journal's last lines:", journal.toString().strip()));
+        } else if (!kv.getOrDefault("kubelet.healthz", "").equals("ok")) {
+            causes.add(new Cause("the kubelet runs but its /healthz (127.0.0.1:10248) does not answer ok; its journal's"
+                    + " last lines:", journal.toString().strip()));
         }
         for (String e : exited) {
             String id = e.replaceAll(".*\"id\": *\"([^\"]*)\".*", "$1");
@@ -118,7 +123,7 @@ public final class HostDiagnosis {
     /** The causes as lines for an error message; says so when none of the known causes was found. */
     public static String describe(List<Cause> causes) {
         if (causes.isEmpty()) {
-            return "none of the known causes found (kubelet running, no swap, SELinux not enforcing, cgroup drivers"
+            return "none of the known causes found (kubelet running and healthy, no swap, SELinux not enforcing, cgroup drivers"
                     + " agree, no exited containers)";
         }
         return String.join("\n    ", causes.stream().map(Cause::format).toList());

@@ -31,9 +31,27 @@ class HostDiagnosisTest {
     }
 
     @Test
+    void aKubeletThatRunsWithoutAnsweringHealthzIsNamedWithItsJournal() {
+        List<HostDiagnosis.Cause> c = HostDiagnosis.judge("""
+                kubelet.active=active
+                kubelet.healthz=
+                swap.kb=0
+                selinux=absent
+                --- journal
+                kubelet: failed to run Kubelet: validate service connection: dial unix /run/containerd/containerd.sock
+                --- exited
+                --- end
+                """, null);
+        assertEquals(1, c.size(), c.toString());
+        assertTrue(c.get(0).summary().startsWith("the kubelet runs but its /healthz"), c.toString());
+        assertTrue(c.get(0).evidence().contains("containerd.sock"), c.toString());
+    }
+
+    @Test
     void aHealthyHostHasNoCause() {
         List<HostDiagnosis.Cause> c = HostDiagnosis.judge("""
                 kubelet.active=active
+                kubelet.healthz=ok
                 swap.kb=0
                 selinux=Permissive
                 kubelet.cgroupDriver=systemd

@@ -27,7 +27,9 @@ public final class KernelSettings extends PerHostComponent {
 
     @Override
     public List<String> startCommands(Host host, boolean changed) {
-        // cheap and idempotent, so always: a reboot-less first install needs them loaded now
-        return List.of("modprobe overlay && modprobe br_netfilter && sysctl -q --system");
+        // cheap and idempotent, so always: a reboot-less first install needs them loaded now. A kernel may have them
+        // built in (no module file for modprobe to find): then what they provide is already there.
+        return List.of("(grep -qw overlay /proc/filesystems || modprobe overlay) && ([ -d /proc/sys/net/bridge ] || modprobe br_netfilter)"
+                + " && sysctl -q --system");
     }
 }
