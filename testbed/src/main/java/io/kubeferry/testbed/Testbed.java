@@ -83,6 +83,23 @@ public final class Testbed {
         }
     }
 
+    /**
+     * Like {@link #shared} but with n hosts made anew (down, then up): for tests that install a cluster and need
+     * hosts without anything an earlier test left (a running kubelet, containerd, files). Host keys change;
+     * {@link #knownHosts()} has the new ones.
+     */
+    public static Testbed fresh(int n) {
+        shared(1); // the JVM lock and the skip rules first
+        synchronized (SHARED_GUARD) {
+            ExecResult down = runScript(List.of("down"), SCRIPT_TIMEOUT);
+            if (down.exitCode() != 0) {
+                throw new IllegalStateException("testbed.sh down failed (exit " + down.exitCode() + ")\n" + down.stderr());
+            }
+            sharedInstance = null;
+        }
+        return shared(n);
+    }
+
     /** Every host of the testbed (at least as many as asked for), ordered kf-h1, kf-h2, ... */
     public List<TestHost> hosts() {
         return hosts;
