@@ -1,45 +1,54 @@
 #!/usr/bin/env bash
-# The main job, on this machine: bring up a 3-host test datacenter and run the installer against it.
-# It grows as the install lands: check hosts, generate the PKI, render every host's files.
+# The main job, on this machine: the three steps a user takes, on a 5-host test datacenter (3 control planes,
+# 2 workers), from a bundle built here by bundle-builder out of local mirrors (scripts/test-bundle.sh: real
+# containerd, etcd, runc, CNI plugins, kubectl; the kubelet is a STAND-IN, the Kubernetes binaries cannot be had here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAR=installer/cli/target/installer.jar
 TB=/var/lib/kubeferry-testbed
-DEMO=work/demo
+DEMO=$PWD/work/demo
+JAVA=${KUBEFERRY_JAVA:-$(command -v java)}
 
-bash testbed/testbed.sh up 3
+echo "== a fresh test datacenter: kf-h1..kf-h5"
+bash testbed/testbed.sh down >/dev/null 2>&1 || true
+bash testbed/testbed.sh up 5
+echo "== on the connected machine: build the bundle (bundle-builder, from local mirrors)"
 mkdir -p "$DEMO"
-cat > "$DEMO/inventory.yaml" <<YAML
-apiVersion: kubeferry.io/v1alpha1
-kind: Inventory
+rm -rf "$DEMO/datacenter"
+scripts/test-bundle.sh "$DEMO/build" | tail -3
+archive=$(ls "$DEMO"/build/kubeferry-*.tar.gz)
+
+echo "== step 1: unpack the bundle in the datacenter"
+mkdir -p "$DEMO/datacenter"
+tar xzf "$archive" -C "$DEMO/datacenter"
+bundle=$(ls -d "$DEMO"/datacenter/kubeferry-*/)
+echo "   tar xzf $(basename "$archive")  ->  $bundle"
+
+echo "== step 2: write the inventory"
+cat > "$DEMO/datacenter/inventory.yaml" <<YAML
 cluster:
   name: demo
-  kubernetesVersion: 1.34.1
+  kubernetesVersion: 1.32.9
   controlPlaneEndpoint: {mode: local-proxy}
-  networking: {podSubnet: 10.244.0.0/16, cni: flannel}
 ssh:
   user: root
   privateKeyFile: $TB/keys/id_rsa
   knownHostsFile: $TB/known_hosts
 hosts:
-  - {name: kf-h1, address: 10.250.0.11, roles: [control-plane]}
-  - {name: kf-h2, address: 10.250.0.12, roles: [worker]}
+  - {name: 'kf-h[1:3]', address: '10.250.0.[11:13]', roles: [control-plane]}
+  - {name: kf-h4, address: 10.250.0.14, roles: [worker]}
   # a non-root user whose sudo asks for the password (fed on stdin, never printed)
-  - name: kf-h3
-    address: 10.250.0.13
+  - name: kf-h5
+    address: 10.250.0.15
     roles: [worker]
     ssh: {user: kfuser, password: "\${file:$TB/password}", sudo: password}
 YAML
-echo "== inventory: $DEMO/inventory.yaml"
-echo "== installer check"
-java -jar "$JAR" check -i "$DEMO/inventory.yaml"
-if java -jar "$JAR" --help | grep -q "^  certs"; then
-  echo "== installer certs generate"
-  java -jar "$JAR" certs generate -i "$DEMO/inventory.yaml"
-fi
-if java -jar "$JAR" --help | grep -q "^  render"; then
-  echo "== installer render"
-  java -jar "$JAR" render -i "$DEMO/inventory.yaml" -o "$DEMO/rendered"
-  find "$DEMO/rendered" -type f | sort | head -50
-fi
+sed 's/^/   /' "$DEMO/datacenter/inventory.yaml"
+
+echo "== step 3: ./install -i inventory.yaml"
+(cd "$bundle" && KUBEFERRY_JAVA=$JAVA ./install -i ../inventory.yaml)
+
+echo "== the cluster, seen by kubectl with the generated admin.conf"
+kubectl --kubeconfig "$DEMO/datacenter/.kubeferry/demo/pki/admin.conf" --server https://10.250.0.11:6443 get nodes -o wide
+echo "== run it again: nothing changes"
+(cd "$bundle" && KUBEFERRY_JAVA=$JAVA ./install -i ../inventory.yaml | tail -12)
 echo "== demo done; take the test datacenter down with: make testbed-down"

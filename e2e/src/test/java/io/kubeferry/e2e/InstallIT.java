@@ -57,7 +57,7 @@ class InstallIT {
         assertTrue(r.output().contains("Time per phase:"), r.output());
 
         // the real kubectl (Go TLS) with the generated admin.conf, through a control plane's address
-        Path admin = dir.resolve(".kubeferry/pki/admin.conf");
+        Path admin = dir.resolve(".kubeferry/e2e/pki/admin.conf");
         Install.Run nodes = Install.kubectl(admin, "https://10.250.0.11:6443", "get", "nodes", "-o",
                 "custom-columns=NAME:.metadata.name,TAINTS:.spec.taints[*].key,CP:.metadata.labels.node-role\\.kubernetes\\.io/control-plane",
                 "--no-headers");
@@ -75,7 +75,7 @@ class InstallIT {
         assertEquals(0, cm.exit(), cm.output());
 
         // etcd: three real members, checked with etcdctl (Go TLS) and a generated client certificate
-        Path pki = dir.resolve(".kubeferry/pki");
+        Path pki = dir.resolve(".kubeferry/e2e/pki");
         Path etcdctl = Path.of("/var/lib/kubeferry-tools/trixie/usr/bin/etcdctl");
         TestHost h1 = tb.host(1);
         var health = tb.exec(h1, etcdctl + " --endpoints=https://10.250.0.11:2379,https://10.250.0.12:2379,https://10.250.0.13:2379"
