@@ -44,8 +44,16 @@ class InstallIT {
                 ssh: {privateKeyFile: %s, knownHostsFile: %s, connectTimeout: 5s}
                 hosts:
                   - {name: kf-h[1:3], address: '10.250.0.[11:13]', roles: [control-plane]}
-                  - {name: kf-h[4:5], address: '10.250.0.[14:15]', roles: [worker]}
-                """.formatted(TestBundle.KUBERNETES_VERSION, tb.privateKey(), tb.knownHosts()));
+                  - {name: kf-h4, address: 10.250.0.14, roles: [worker]}
+                  # a non-root user whose sudo asks for the password (fed on stdin, never on a command line)
+                  - {name: kf-h5, address: 10.250.0.15, roles: [worker], ssh: {user: kfuser, password: '${file:%s}', sudo: password}}
+                """.formatted(TestBundle.KUBERNETES_VERSION, tb.privateKey(), tb.knownHosts(), passwordFile()));
+    }
+
+    private static Path passwordFile() throws Exception {
+        Path pw = Files.createTempFile("kubeferry-pw", "");
+        Files.writeString(pw, tb.password() + "\n");
+        return pw;
     }
 
     @Test
@@ -55,6 +63,7 @@ class InstallIT {
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.output().contains("Cluster e2e (Kubernetes 1.32.9) is up: 5 nodes"), r.output());
         assertTrue(r.output().contains("Time per phase:"), r.output());
+        assertFalse(r.output().contains(tb.password()), "the sudo password leaked");
 
         // the real kubectl (Go TLS) with the generated admin.conf, through a control plane's address
         Path admin = dir.resolve(".kubeferry/e2e/pki/admin.conf");
