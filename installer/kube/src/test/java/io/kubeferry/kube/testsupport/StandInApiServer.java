@@ -95,7 +95,8 @@ public final class StandInApiServer implements AutoCloseable {
     private final HttpsServer server;
     private final ExecutorService executor;
     private final List<X509Certificate> clientCas;
-    private final ObjectStore store = new ObjectStore();
+    private final ObjectStore store;
+    private volatile boolean bootstrapped;
     private final EtcdClient etcd;
     private final HttpClient etcdHttp;
     private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
@@ -105,6 +106,8 @@ public final class StandInApiServer implements AutoCloseable {
         this.etcd = settings.etcd();
         this.etcdHttp = etcd == null ? null : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
                 .sslContext(clientTls(etcd)).build();
+        // with --etcd-servers the objects live in that etcd (shared by every API server of the cluster), else in memory
+        this.store = etcd == null ? new ObjectStore() : new ObjectStore(new EtcdKv(etcdHttp, etcd.servers()));
         SSLContext tls = serverTls(settings.servingCertPem(), settings.servingKeyPem());
         server = HttpsServer.create(new InetSocketAddress(settings.bindAddress(), settings.port()), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(tls) {
@@ -123,13 +126,48 @@ public final class StandInApiServer implements AutoCloseable {
         });
         server.setExecutor(executor);
         server.createContext("/", this::handle);
-        var namespaces = ApiResource.byPlural("", "v1", "namespaces").orElseThrow();
-        for (String ns : INITIAL_NAMESPACES) {
-            ObjectNode o = JSON.createObjectNode();
-            o.withObjectProperty("metadata").put("name", ns);
-            store.create(namespaces, null, o);
+        if (etcd == null) {
+            bootstrap();
+        } else {
+            // etcd may come up after the API server (static pods start together): the real server's post-start hook
+            // also retries; /readyz says not ready until it is done
+            Thread t = new Thread(() -> {
+                while (!bootstrapped && !executor.isShutdown()) {
+                    try {
+                        bootstrap();
+                    } catch (ObjectStore.ApiError e) {
+                        try {
+                            Thread.sleep(1000);
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
+                    }
+                }
+            }, "stand-in-apiserver-bootstrap");
+            t.setDaemon(true);
+            t.start();
         }
         server.start();
+    }
+
+    /** The namespaces every cluster has; another API server of the same etcd may have made them already. */
+    private void bootstrap() {
+        var namespaces = ApiResource.byPlural("", "v1", "namespaces").orElseThrow();
+        for (String ns : INITIAL_NAMESPACES) {
+            if (store.get(namespaces, null, ns).isPresent()) {
+                continue;
+            }
+            ObjectNode o = JSON.createObjectNode();
+            o.withObjectProperty("metadata").put("name", ns);
+            try {
+                store.create(namespaces, null, o);
+            } catch (ObjectStore.ApiError e) {
+                if (e.code != 409) {
+                    throw e;
+                }
+            }
+        }
+        bootstrapped = true;
     }
 
     /**
@@ -542,7 +580,8 @@ public final class StandInApiServer implements AutoCloseable {
                 HttpResponse<String> r = etcdHttp.send(HttpRequest.newBuilder(s.resolve("/health")).timeout(Duration.ofSeconds(2)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200 && r.body().contains("\"health\":\"true\"")) {
-                    return sendText(ex, 200, "ok");
+                    return bootstrapped ? sendText(ex, 200, "ok") : sendText(ex, 500,
+                            "[+]ping ok\n[+]etcd ok\n[-]poststarthook/bootstrap-namespaces failed: not finished\nreadyz check failed");
                 }
                 failures.add(s + " answered " + r.statusCode() + " " + r.body().strip());
             } catch (IOException e) {
