@@ -54,13 +54,8 @@ final class HostDistribution {
             addCa(files, layout, CaKind.ETCD, controlPlane, read);
         }
         for (CertSpec c : plan.certs()) {
-            boolean mine = c.host() != null ? c.host().equals(host.name())
-                    : switch (c.name()) {
-                        case "apiserver-kubelet-client", "front-proxy-client", "apiserver-etcd-client" -> controlPlane;
-                        case "etcd-healthcheck-client" -> etcdMember;
-                        default -> false;
-                    };
-            if (mine) {
+            // every leaf is per host (kubeadm makes even the client certificates on each node)
+            if (host.name().equals(c.host())) {
                 files.add(file(PkiLayout.hostCertPath(c.baseName()), layout.cert(c), PkiLayout.CERT_MODE, read));
                 files.add(file(PkiLayout.hostKeyPath(c.baseName()), layout.key(c), PkiLayout.KEY_MODE, read));
             }

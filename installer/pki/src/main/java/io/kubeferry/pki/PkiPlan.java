@@ -71,10 +71,13 @@ public record PkiPlan(List<CertSpec> certs, List<KubeconfigSpec> kubeconfigs, Li
             certs.add(new CertSpec("apiserver", "apiserver", cp.name(), CaKind.KUBERNETES, "kube-apiserver",
                     List.of(), SERVER, sans.dnsNames(), sans.ipAddresses()));
         }
-        certs.add(new CertSpec("apiserver-kubelet-client", "apiserver-kubelet-client", null, CaKind.KUBERNETES,
-                "kube-apiserver-kubelet-client", List.of(CLUSTER_ADMINS_GROUP), CLIENT, List.of(), List.of()));
-        certs.add(new CertSpec("front-proxy-client", "front-proxy-client", null, CaKind.FRONT_PROXY,
-                "front-proxy-client", List.of(), CLIENT, List.of(), List.of()));
+        // kubeadm makes these client certificates on each control-plane node (init and join), never shares one key
+        for (Host cp : inventory.controlPlanes()) {
+            certs.add(new CertSpec("apiserver-kubelet-client", "apiserver-kubelet-client", cp.name(), CaKind.KUBERNETES,
+                    "kube-apiserver-kubelet-client", List.of(CLUSTER_ADMINS_GROUP), CLIENT, List.of(), List.of()));
+            certs.add(new CertSpec("front-proxy-client", "front-proxy-client", cp.name(), CaKind.FRONT_PROXY,
+                    "front-proxy-client", List.of(), CLIENT, List.of(), List.of()));
+        }
 
         List<Host> etcd = inventory.etcdMembers();
         for (Host member : etcd) {
@@ -89,11 +92,15 @@ public record PkiPlan(List<CertSpec> certs, List<KubeconfigSpec> kubeconfigs, Li
                         List.of(), SERVER_AND_CLIENT, sans.dnsNames(), sans.ipAddresses()));
             }
         }
-        if (!etcd.isEmpty()) {
-            certs.add(new CertSpec("etcd-healthcheck-client", "etcd/healthcheck-client", null, CaKind.ETCD,
+        for (Host member : etcd) {
+            certs.add(new CertSpec("etcd-healthcheck-client", "etcd/healthcheck-client", member.name(), CaKind.ETCD,
                     "kube-etcd-healthcheck-client", List.of(), CLIENT, List.of(), List.of()));
-            certs.add(new CertSpec("apiserver-etcd-client", "apiserver-etcd-client", null, CaKind.ETCD,
-                    "kube-apiserver-etcd-client", List.of(), CLIENT, List.of(), List.of()));
+        }
+        if (!etcd.isEmpty()) {
+            for (Host cp : inventory.controlPlanes()) {
+                certs.add(new CertSpec("apiserver-etcd-client", "apiserver-etcd-client", cp.name(), CaKind.ETCD,
+                        "kube-apiserver-etcd-client", List.of(), CLIENT, List.of(), List.of()));
+            }
         }
 
         String clusterName = cluster.name();

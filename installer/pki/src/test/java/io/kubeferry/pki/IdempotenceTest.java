@@ -38,7 +38,7 @@ class IdempotenceTest {
         PkiReport second = service.generate(inv);
         assertEquals(List.of(), TestClusters.diff(first, TestClusters.snapshot(pki(inv))));
         assertFalse(second.changedAnything(), second.entries().toString());
-        assertEquals(30, second.with(PkiReport.Action.KEPT).size());
+        assertEquals(38, second.with(PkiReport.Action.KEPT).size());
     }
 
     @Test
@@ -182,6 +182,32 @@ class IdempotenceTest {
                 byHost.values().iterator().next());
         assertEquals(0, Cmd.run("openssl", "verify", "-CAfile", pki(inv).resolve("etcd/ca.crt").toString(),
                 pki(inv).resolve("hosts/cp1/etcd/server.crt").toString()).exitCode());
+    }
+
+    @Test
+    void clientCertificatesArePerControlPlaneAndRenewingOneNameReSignsEveryNodesCopy() {
+        Inventory inv = TestClusters.inventory(dir, 2, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        service.generate(inv);
+        // kubeadm makes these on each node: two control planes never share a key pair
+        for (String leaf : List.of("apiserver-kubelet-client", "front-proxy-client", "apiserver-etcd-client",
+                "etcd/healthcheck-client")) {
+            assertFalse(java.util.Arrays.equals(TestClusters.snapshot(pki(inv)).get("hosts/cp1/" + leaf + ".key"),
+                    TestClusters.snapshot(pki(inv)).get("hosts/cp2/" + leaf + ".key")), leaf);
+        }
+        Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
+        service.renew(inv, "front-proxy-client");
+        assertEquals(List.of("hosts/cp1/front-proxy-client.crt", "hosts/cp1/front-proxy-client.key",
+                "hosts/cp2/front-proxy-client.crt", "hosts/cp2/front-proxy-client.key"),
+                TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+        Map<Host, List<String>> byHost = service.pathsRenewedBy(inv, "front-proxy-client");
+        assertEquals(List.of("cp1", "cp2"), byHost.keySet().stream().map(Host::name).toList());
+        // each host gets its own copy, at kubeadm's path
+        for (Host cp : byHost.keySet()) {
+            PkiFile key = HostDistribution.filesFor(inv, cp).stream()
+                    .filter(f -> f.file().path().equals("/etc/kubernetes/pki/front-proxy-client.key")).findFirst().orElseThrow();
+            assertEquals(pki(inv).resolve("hosts/" + cp.name() + "/front-proxy-client.key"), key.source());
+        }
     }
 
     @Test
