@@ -69,6 +69,10 @@ final class HostDistribution {
             boolean mine = k.host() != null ? k.host().equals(host.name())
                     : k.fileName().equals("admin.conf") ? controlPlane : firstControlPlane;
             if (mine) {
+                if (k.referencesClientFile()) {
+                    // before the kubeconfig that refers to it (written once: PkiService.isWriteOnce)
+                    files.add(file(PkiLayout.KUBELET_CLIENT_CURRENT, layout.clientCertAndKey(k), PkiLayout.KEY_MODE, read));
+                }
                 files.add(file(PkiLayout.hostKubeconfigPath(k.fileName()), layout.kubeconfig(k), PkiLayout.KEY_MODE, read));
             }
         }

@@ -85,7 +85,7 @@ class IdempotenceTest {
         List<Host> hosts = new ArrayList<>(inv.hosts());
         hosts.add(TestClusters.worker("w9", "10.250.0.99"));
         PkiReport r = service.generate(TestClusters.withHosts(inv, hosts));
-        assertEquals(List.of("hosts/w9/kubelet.conf"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+        assertEquals(List.of("hosts/w9/kubelet-client-current.pem", "hosts/w9/kubelet.conf"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
         assertEquals(1, r.with(PkiReport.Action.CREATED).size());
     }
 
@@ -102,7 +102,7 @@ class IdempotenceTest {
         service.generate(moved);
         // the apiserver SANs and the kubeconfigs that leave the control plane; not the local ones
         assertEquals(List.of("admin.conf", "hosts/cp1/apiserver.crt", "hosts/cp1/apiserver.key",
-                "hosts/w1/kubelet.conf", "super-admin.conf"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+                "hosts/w1/kubelet-client-current.pem", "hosts/w1/kubelet.conf", "super-admin.conf"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
     }
 
     @Test
@@ -122,7 +122,8 @@ class IdempotenceTest {
                 "etcd/ca.key", "sa.key", "sa.pub")) {
             assertFalse(changed.contains(keep), keep + " changed");
         }
-        assertEquals(TestClusters.snapshot(pki(inv)).size() - 8, changed.size(), changed.toString());
+        // (the two kubelet.conf files keep their text: a reference to the renewed kubelet-client-current.pem)
+        assertEquals(TestClusters.snapshot(pki(inv)).size() - 8 - 2, changed.size(), changed.toString());
         assertTrue(late.with(PkiReport.Action.REGENERATED).stream().allMatch(e -> e.reason().contains("expires on")));
         OpensslCert c = OpensslCert.read(pki(inv).resolve("hosts/cp1/apiserver.crt"));
         assertEquals(t0.plus(Duration.ofDays(350)).plus(Duration.ofHours(8760)).getEpochSecond(), c.notAfter().getEpochSecond());
@@ -218,7 +219,9 @@ class IdempotenceTest {
         Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
         service.renew(inv, "all");
         List<String> changed = TestClusters.diff(before, TestClusters.snapshot(pki(inv)));
-        assertEquals(before.size() - 8, changed.size());
+        // CAs and sa are kept; the kubelet.conf files keep their text (the PEM they refer to is renewed)
+        assertEquals(before.size() - 8 - 2, changed.size());
+        assertTrue(changed.containsAll(List.of("hosts/cp1/kubelet-client-current.pem", "hosts/w1/kubelet-client-current.pem")));
         assertTrue(changed.stream().noneMatch(f -> f.endsWith("ca.crt") || f.endsWith("ca.key") || f.startsWith("sa.")));
         // and a generate afterwards keeps all of it
         assertFalse(service.generate(inv).changedAnything());

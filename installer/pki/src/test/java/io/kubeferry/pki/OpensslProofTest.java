@@ -199,7 +199,17 @@ class OpensslProofTest {
                     + "|{.contexts[0].context.cluster}|{.contexts[0].context.user}|{.current-context}"
                     + "|{.users[0].user.client-certificate-data}|{.users[0].user.client-key-data}"
                     + "|{.clusters[0].cluster.certificate-authority-data}";
-            String out = Cmd.ok("/usr/bin/kubectl", "config", "view", "--raw", "--kubeconfig", conf.toString(),
+            if (file.endsWith("kubelet.conf")) {
+                // kubeadm's kubelet-finalize layout: the user refers to the PEM the kubelet rotates
+                check(failures, file, "client files", PkiLayout.KUBELET_CLIENT_CURRENT + "|" + PkiLayout.KUBELET_CLIENT_CURRENT
+                        + "||", Cmd.ok("/usr/bin/kubectl", "config", "view", "--raw", "--kubeconfig", conf.toString(), "-o",
+                        "jsonpath={.users[0].user.client-certificate}|{.users[0].user.client-key}"
+                                + "|{.users[0].user.client-certificate-data}|{.users[0].user.client-key-data}"));
+                conf = KubeletClientFileTest.onNode(conf, conf.resolveSibling("kubelet-client-current.pem"),
+                        Files.createTempDirectory(dir, "node"));
+            }
+            // --flatten: kubectl reads the files a kubeconfig refers to and embeds them (fails if it cannot)
+            String out = Cmd.ok("/usr/bin/kubectl", "config", "view", "--raw", "--flatten", "--kubeconfig", conf.toString(),
                     "-o", "jsonpath=" + jsonpath);
             String[] f = out.split("\\|", -1);
             String user = k.get(1);
@@ -292,9 +302,9 @@ class OpensslProofTest {
         }
         assertTrue(Cmd.ok("openssl", "pkey", "-in", pki.resolve("sa.key").toString(), "-noout", "-text")
                 .contains(algorithm.isRsa() ? algorithm.yamlName().substring(4) + " bit" : "NIST CURVE"));
-        String worker = Cmd.ok("/usr/bin/kubectl", "config", "view", "--raw", "--kubeconfig",
-                pki.resolve("hosts/w1/kubelet.conf").toString(), "-o", "jsonpath={.users[0].user.client-key-data}");
-        assertTrue(new String(Base64.getDecoder().decode(worker)).startsWith(keyHeader));
+        // the worker's kubelet credentials: certificate, then key, in the one file kubelet.conf refers to
+        String worker = Files.readString(pki.resolve("hosts/w1/kubelet-client-current.pem"));
+        assertTrue(worker.startsWith("-----BEGIN CERTIFICATE-----") && worker.contains(keyHeader), worker);
     }
 
     @Test
@@ -371,7 +381,8 @@ class OpensslProofTest {
                 "/etc/kubernetes/pki/sa.key", "/etc/kubernetes/pki/sa.pub",
                 "/etc/kubernetes/admin.conf", "/etc/kubernetes/super-admin.conf",
                 "/etc/kubernetes/controller-manager.conf", "/etc/kubernetes/scheduler.conf",
-                "/etc/kubernetes/kubelet.conf"), cp1);
+                "/var/lib/kubelet/pki/kubelet-client-current.pem", "/etc/kubernetes/kubelet.conf"), cp1);
+        assertEquals(0600, modes.get(PkiLayout.KUBELET_CLIENT_CURRENT));
         assertEquals(0644, modes.get("/etc/kubernetes/pki/ca.crt"));
         assertEquals(0600, modes.get("/etc/kubernetes/pki/ca.key"));
         assertEquals(0600, modes.get("/etc/kubernetes/admin.conf"));
@@ -382,9 +393,10 @@ class OpensslProofTest {
         assertEquals(pki().resolve("hosts/cp2/apiserver.crt"), cp2Apiserver.source());
         // a worker: the cluster CA certificate and its own kubelet credentials, nothing else
         List<PkiFile> w1 = HostDistribution.filesFor(inventory, inventory.host("w1").orElseThrow());
-        assertEquals(List.of("/etc/kubernetes/pki/ca.crt", "/etc/kubernetes/kubelet.conf"),
+        assertEquals(List.of("/etc/kubernetes/pki/ca.crt", PkiLayout.KUBELET_CLIENT_CURRENT, "/etc/kubernetes/kubelet.conf"),
                 w1.stream().map(f -> f.file().path()).toList());
-        assertEquals(pki().resolve("hosts/w1/kubelet.conf"), w1.get(1).source());
+        assertEquals(pki().resolve("hosts/w1/kubelet-client-current.pem"), w1.get(1).source());
+        assertEquals(pki().resolve("hosts/w1/kubelet.conf"), w1.get(2).source());
     }
 
     @Test

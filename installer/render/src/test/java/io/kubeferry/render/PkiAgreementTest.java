@@ -50,6 +50,8 @@ class PkiAgreementTest {
             }
         }
         assertFalse(plan.kubeconfigs().isEmpty());
+        // the kubelet component restarts the kubelet for the file kubelet.conf refers to: the same path
+        assertEquals(io.kubeferry.pki.PkiLayout.KUBELET_CLIENT_CURRENT, io.kubeferry.component.Kubelet.CLIENT_CERT_AND_KEY);
         // workers' kubelets use the endpoint, like kube-proxy and cluster-info in the rendered addons
         for (Host w : inv.workers()) {
             assertEquals(inv.controlPlaneUrl(), ApiServerUrls.forKubelet(inv, w));
