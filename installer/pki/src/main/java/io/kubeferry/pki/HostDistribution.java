@@ -66,8 +66,11 @@ final class HostDistribution {
         }
         boolean firstControlPlane = controlPlane && inventory.controlPlanes().get(0).name().equals(host.name());
         for (KubeconfigSpec k : plan.kubeconfigs()) {
-            boolean mine = k.host() != null ? k.host().equals(host.name())
-                    : k.fileName().equals("admin.conf") ? controlPlane : firstControlPlane;
+            boolean mine = k.host() != null ? k.host().equals(host.name()) : switch (k.fileName()) {
+                case "admin.conf" -> controlPlane;
+                case "super-admin.conf" -> firstControlPlane;
+                default -> false; // admin-external.conf is for the operator's machine
+            };
             if (mine) {
                 if (k.referencesClientFile()) {
                     // before the kubeconfig that refers to it (written once: PkiService.isWriteOnce)
