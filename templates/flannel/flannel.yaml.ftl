@@ -135,6 +135,14 @@ spec:
       containers:
       - args:
         - --ip-masq
+<#-- Every node's internal address, in inventory order: flanneld tries them in turn and uses the first that is
+     one of its own node's addresses, so pod traffic leaves through the inventory's cluster network, not the
+     default route's interface (multi-NIC hosts). One list for the whole DaemonSet: --iface-can-reach picks by
+     route (a node with two addresses on one interface may still pick the wrong one) and --iface-regex would only
+     spell the same list as a regular expression. -->
+<#list controlPlanes + workers as node>
+        - --iface=${node.internalAddress}
+</#list>
         - --kube-subnet-mgr
         command:
         - /opt/bin/flanneld

@@ -56,8 +56,8 @@ class StandInReadyzWithRealEtcdTest {
 
         // a client certificate etcd's CA did not sign: etcd refuses the handshake, /readyz fails naming etcd
         Map<String, String> wrongClient = new HashMap<>(flags);
-        wrongClient.put("etcd-certfile", r.resolve("apiserver-kubelet-client.crt").toString());
-        wrongClient.put("etcd-keyfile", r.resolve("apiserver-kubelet-client.key").toString());
+        wrongClient.put("etcd-certfile", r.resolve("hosts/cp1/apiserver-kubelet-client.crt").toString());
+        wrongClient.put("etcd-keyfile", r.resolve("hosts/cp1/apiserver-kubelet-client.key").toString());
         try (StandInApiServer server = StandInApiServer.fromFlags(wrongClient);
              KubeApi api = KubeApi.connect(pki.superAdminConf(), "super-admin.conf", server.url())) {
             HostFailureException e = assertThrows(HostFailureException.class, () -> api.waitForReadyz(Duration.ofSeconds(1), p -> { }));
@@ -90,8 +90,8 @@ class StandInReadyzWithRealEtcdTest {
         Map<String, String> flags = new HashMap<>(pki.apiServerFlags());
         flags.put("etcd-servers", "https://127.0.0.1:" + clientPort);
         flags.put("etcd-cafile", r.resolve("etcd/ca.crt").toString());
-        flags.put("etcd-certfile", r.resolve("apiserver-etcd-client.crt").toString());
-        flags.put("etcd-keyfile", r.resolve("apiserver-etcd-client.key").toString());
+        flags.put("etcd-certfile", r.resolve("hosts/cp1/apiserver-etcd-client.crt").toString());
+        flags.put("etcd-keyfile", r.resolve("hosts/cp1/apiserver-etcd-client.key").toString());
         return flags;
     }
 

@@ -39,9 +39,13 @@ final class ExpiryReport {
                     () -> Pem.readCertificate(Files.readAllBytes(layout.cert(c)))));
         }
         for (KubeconfigSpec k : plan.kubeconfigs()) {
-            out.add(status(k.fileName(), k.host(), layout.kubeconfig(k), CaKind.KUBERNETES.certName(),
-                    external.get(CaKind.KUBERNETES), now,
-                    () -> Pem.readCertificate(Kubeconfigs.parse(Files.readAllBytes(layout.kubeconfig(k))).clientCertPem())));
+            // kubelet.conf: the certificate is in the file it refers to (what Kubeferry wrote; the node's kubelet
+            // may have rotated it since)
+            Path file = k.referencesClientFile() ? layout.clientCertAndKey(k) : layout.kubeconfig(k);
+            out.add(status(k.fileName(), k.host(), file, CaKind.KUBERNETES.certName(),
+                    external.get(CaKind.KUBERNETES), now, k.referencesClientFile()
+                            ? () -> Pem.readCertificate(Files.readAllBytes(file))
+                            : () -> Pem.readCertificate(Kubeconfigs.parse(Files.readAllBytes(file)).clientCertPem())));
         }
         return out;
     }

@@ -187,6 +187,15 @@ final class Generation {
             byte[] keyPem = Pem.encodePrivateKey(keys);
             if (d.kubeconfig() != null) {
                 KubeconfigSpec k = d.kubeconfig();
+                if (k.referencesClientFile()) {
+                    byte[] certAndKey = new byte[certPem.length + keyPem.length];
+                    System.arraycopy(certPem, 0, certAndKey, 0, certPem.length);
+                    System.arraycopy(keyPem, 0, certAndKey, certPem.length, keyPem.length);
+                    // the credentials first: a run cut between the two leaves a kubeconfig that still works
+                    return List.of(new Write(layout.clientCertAndKey(k), certAndKey, PkiLayout.KEY_MODE),
+                            new Write(layout.kubeconfig(k), Kubeconfigs.renderWithClientFile(k.clusterName(), k.server(),
+                                    kubernetesCaPem, k.userName(), PkiLayout.KUBELET_CLIENT_CURRENT), PkiLayout.KEY_MODE));
+                }
                 return List.of(new Write(layout.kubeconfig(k), Kubeconfigs.render(k.clusterName(), k.server(),
                         kubernetesCaPem, k.userName(), certPem, keyPem), PkiLayout.KEY_MODE));
             }

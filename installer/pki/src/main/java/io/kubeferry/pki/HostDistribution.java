@@ -54,13 +54,8 @@ final class HostDistribution {
             addCa(files, layout, CaKind.ETCD, controlPlane, read);
         }
         for (CertSpec c : plan.certs()) {
-            boolean mine = c.host() != null ? c.host().equals(host.name())
-                    : switch (c.name()) {
-                        case "apiserver-kubelet-client", "front-proxy-client", "apiserver-etcd-client" -> controlPlane;
-                        case "etcd-healthcheck-client" -> etcdMember;
-                        default -> false;
-                    };
-            if (mine) {
+            // every leaf is per host (kubeadm makes even the client certificates on each node)
+            if (host.name().equals(c.host())) {
                 files.add(file(PkiLayout.hostCertPath(c.baseName()), layout.cert(c), PkiLayout.CERT_MODE, read));
                 files.add(file(PkiLayout.hostKeyPath(c.baseName()), layout.key(c), PkiLayout.KEY_MODE, read));
             }
@@ -71,9 +66,16 @@ final class HostDistribution {
         }
         boolean firstControlPlane = controlPlane && inventory.controlPlanes().get(0).name().equals(host.name());
         for (KubeconfigSpec k : plan.kubeconfigs()) {
-            boolean mine = k.host() != null ? k.host().equals(host.name())
-                    : k.fileName().equals("admin.conf") ? controlPlane : firstControlPlane;
+            boolean mine = k.host() != null ? k.host().equals(host.name()) : switch (k.fileName()) {
+                case "admin.conf" -> controlPlane;
+                case "super-admin.conf" -> firstControlPlane;
+                default -> false; // admin-external.conf is for the operator's machine
+            };
             if (mine) {
+                if (k.referencesClientFile()) {
+                    // before the kubeconfig that refers to it (written once: PkiService.isWriteOnce)
+                    files.add(file(PkiLayout.KUBELET_CLIENT_CURRENT, layout.clientCertAndKey(k), PkiLayout.KEY_MODE, read));
+                }
                 files.add(file(PkiLayout.hostKubeconfigPath(k.fileName()), layout.kubeconfig(k), PkiLayout.KEY_MODE, read));
             }
         }

@@ -15,9 +15,17 @@ public final class Kubeconfigs {
     private Kubeconfigs() {
     }
 
-    /** What a kubeconfig file says about its current context. */
+    /**
+     * What a kubeconfig file says about its current context. The client credentials are either embedded
+     * ({@code clientCertPem}/{@code clientKeyPem}; the file fields null) or referenced by path
+     * ({@code clientCertFile}/{@code clientKeyFile}, as kubelet.conf after kubeadm's kubelet-finalize; the data null).
+     */
     public record Parsed(String clusterName, String server, byte[] caPem, String userName, String contextName,
-                         byte[] clientCertPem, byte[] clientKeyPem, String namespace) {
+                         byte[] clientCertPem, byte[] clientKeyPem, String namespace, String clientCertFile,
+                         String clientKeyFile) {
+        public boolean referencesClientFiles() {
+            return clientCertFile != null;
+        }
     }
 
     public static byte[] render(String clusterName, String server, byte[] caPem, String userName, byte[] clientCertPem,
@@ -28,6 +36,25 @@ public final class Kubeconfigs {
     /** Renders the file; strings are written as JSON-style quoted scalars so any name is safe. */
     public static byte[] render(String clusterName, String server, byte[] caPem, String userName, byte[] clientCertPem,
                                 byte[] clientKeyPem, String namespace) {
+        Base64.Encoder b64 = Base64.getEncoder();
+        return render(clusterName, server, caPem, userName, namespace,
+                "    client-certificate-data: " + b64.encodeToString(clientCertPem) + "\n"
+                        + "    client-key-data: " + b64.encodeToString(clientKeyPem) + "\n");
+    }
+
+    /**
+     * A kubeconfig whose user refers to one PEM file holding certificate and key (what kubeadm's kubelet-finalize
+     * makes of kubelet.conf: {@code client-certificate} and {@code client-key} both
+     * {@code /var/lib/kubelet/pki/kubelet-client-current.pem}), so the kubelet's rotated certificates are used.
+     */
+    public static byte[] renderWithClientFile(String clusterName, String server, byte[] caPem, String userName,
+                                              String certAndKeyFile) {
+        return render(clusterName, server, caPem, userName, null,
+                "    client-certificate: " + q(certAndKeyFile) + "\n" + "    client-key: " + q(certAndKeyFile) + "\n");
+    }
+
+    private static byte[] render(String clusterName, String server, byte[] caPem, String userName, String namespace,
+                                 String userCredentials) {
         String context = userName + "@" + clusterName;
         Base64.Encoder b64 = Base64.getEncoder();
         StringBuilder y = new StringBuilder();
@@ -51,8 +78,7 @@ public final class Kubeconfigs {
         y.append("users:\n");
         y.append("- name: ").append(q(userName)).append('\n');
         y.append("  user:\n");
-        y.append("    client-certificate-data: ").append(b64.encodeToString(clientCertPem)).append('\n');
-        y.append("    client-key-data: ").append(b64.encodeToString(clientKeyPem)).append('\n');
+        y.append(userCredentials);
         return y.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -62,7 +88,7 @@ public final class Kubeconfigs {
     }
 
     /**
-     * Reads the current context's cluster and user with embedded data.
+     * Reads the current context's cluster (with embedded CA) and user (embedded credentials, or paths to them).
      *
      * @throws IllegalArgumentException naming what is missing or malformed
      */
@@ -84,12 +110,19 @@ public final class Kubeconfigs {
         Map<String, Object> cluster = named((List<Object>) doc.get("clusters"), clusterName, "cluster", "clusters");
         Map<String, Object> user = named((List<Object>) doc.get("users"), userName, "user", "users");
         Object ns = context.get("namespace");
-        return new Parsed(clusterName, str(cluster.get("server"), "clusters[" + clusterName + "].cluster.server"),
-                data(cluster.get("certificate-authority-data"), "clusters[" + clusterName + "].cluster.certificate-authority-data"),
-                userName, current,
+        String server = str(cluster.get("server"), "clusters[" + clusterName + "].cluster.server");
+        byte[] caPem = data(cluster.get("certificate-authority-data"),
+                "clusters[" + clusterName + "].cluster.certificate-authority-data");
+        String namespace = ns == null ? null : ns.toString();
+        if (user.get("client-certificate-data") == null && user.get("client-certificate") != null) {
+            return new Parsed(clusterName, server, caPem, userName, current, null, null, namespace,
+                    str(user.get("client-certificate"), "users[" + userName + "].user.client-certificate"),
+                    str(user.get("client-key"), "users[" + userName + "].user.client-key"));
+        }
+        return new Parsed(clusterName, server, caPem, userName, current,
                 data(user.get("client-certificate-data"), "users[" + userName + "].user.client-certificate-data"),
                 data(user.get("client-key-data"), "users[" + userName + "].user.client-key-data"),
-                ns == null ? null : ns.toString());
+                namespace, null, null);
     }
 
     @SuppressWarnings("unchecked")

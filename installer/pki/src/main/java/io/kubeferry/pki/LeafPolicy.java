@@ -154,8 +154,28 @@ final class LeafPolicy {
                 } catch (IllegalArgumentException e) {
                     findings.add(new Finding(true, "certificate-authority-data: " + e.getMessage()));
                 }
-                certPem = k.clientCertPem();
-                keyPem = k.clientKeyPem();
+                if (kubeconfig.referencesClientFile()) {
+                    if (!k.referencesClientFiles() || !PkiLayout.KUBELET_CLIENT_CURRENT.equals(k.clientCertFile())
+                            || !PkiLayout.KUBELET_CLIENT_CURRENT.equals(k.clientKeyFile())) {
+                        // e.g. an embedded kubelet.conf from an earlier Kubeferry: its certificate would never rotate
+                        findings.add(new Finding(true, "its user must refer to " + PkiLayout.KUBELET_CLIENT_CURRENT
+                                + " (client-certificate and client-key), so the kubelet's rotated certificates are used"));
+                        return findings;
+                    }
+                    Path pem = layout.clientCertAndKey(kubeconfig);
+                    if (!Files.exists(pem)) {
+                        return List.of(new Finding(true, pem.getFileName() + " (its client certificate and key) is missing"));
+                    }
+                    certPem = Files.readAllBytes(pem);
+                    keyPem = certPem;
+                } else if (k.referencesClientFiles()) {
+                    findings.add(new Finding(true, "refers to client files (" + k.clientCertFile()
+                            + "); it must embed its client certificate and key"));
+                    return findings;
+                } else {
+                    certPem = k.clientCertPem();
+                    keyPem = k.clientKeyPem();
+                }
             } else {
                 Path crt = layout.cert(spec);
                 Path key = layout.key(spec);

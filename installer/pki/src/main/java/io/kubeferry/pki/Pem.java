@@ -145,11 +145,12 @@ public final class Pem {
         }
     }
 
+    /** The first block of the {@code expected} type; null: the first that is not a certificate (a key, also after one). */
     private static Object readFirst(byte[] pem, Class<?> expected) {
         try (PEMParser p = new PEMParser(new StringReader(new String(pem, StandardCharsets.US_ASCII)))) {
             Object o;
             while ((o = p.readObject()) != null) {
-                if (expected == null || expected.isInstance(o)) {
+                if (expected == null ? !(o instanceof X509CertificateHolder) : expected.isInstance(o)) {
                     return o;
                 }
             }
@@ -157,6 +158,6 @@ public final class Pem {
             throw new IllegalArgumentException("not valid PEM: " + e.getMessage());
         }
         throw new IllegalArgumentException(expected == X509CertificateHolder.class ? "no CERTIFICATE block in PEM form"
-                : expected == SubjectPublicKeyInfo.class ? "no PUBLIC KEY block in PEM form" : "no PEM block");
+                : expected == SubjectPublicKeyInfo.class ? "no PUBLIC KEY block in PEM form" : "no private key block in PEM form");
     }
 }

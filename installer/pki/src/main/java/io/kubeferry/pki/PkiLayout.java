@@ -16,6 +16,12 @@ public record PkiLayout(Path root) {
     public static final int KEY_MODE = 0600;
     /** Certificates. */
     public static final int CERT_MODE = 0644;
+    /**
+     * The kubelet's client certificate and key in one PEM file, which kubelet.conf refers to (kubeadm's
+     * kubelet-finalize). Kubeferry writes the first one; once the kubelet rotates it, this path is a symlink to the
+     * kubelet's own {@code kubelet-client-<date>.pem} and must not be overwritten ({@link PkiService#isWriteOnce}).
+     */
+    public static final String KUBELET_CLIENT_CURRENT = "/var/lib/kubelet/pki/kubelet-client-current.pem";
 
     public static PkiLayout of(Inventory inventory) {
         return new PkiLayout(inventory.stateDir().resolve("pki"));
@@ -39,6 +45,11 @@ public record PkiLayout(Path root) {
 
     public Path kubeconfig(KubeconfigSpec spec) {
         return dir(spec.host()).resolve(spec.fileName());
+    }
+
+    /** The first {@link #KUBELET_CLIENT_CURRENT} of a kubeconfig that refers to it (certificate, then key). */
+    public Path clientCertAndKey(KubeconfigSpec spec) {
+        return dir(spec.host()).resolve(Path.of(KUBELET_CLIENT_CURRENT).getFileName().toString());
     }
 
     public Path saKey() {

@@ -1,7 +1,9 @@
 package io.kubeferry.pki;
 
 import io.kubeferry.errors.Problem;
+import io.kubeferry.inventory.Addresses;
 import io.kubeferry.inventory.Cidr;
+import io.kubeferry.inventory.ControlPlaneEndpoint;
 import io.kubeferry.inventory.ClusterSpec;
 import io.kubeferry.inventory.ApiServerUrls;
 import io.kubeferry.inventory.Host;
@@ -26,6 +28,12 @@ public record PkiPlan(List<CertSpec> certs, List<KubeconfigSpec> kubeconfigs, Li
     public static final String CLUSTER_ADMINS_GROUP = "kubeadm:cluster-admins";
     public static final String MASTERS_GROUP = "system:masters";
     public static final String NODES_GROUP = "system:nodes";
+    /**
+     * Local-proxy mode only: admin.conf's identity pointed at the first control plane's address, for the operator's
+     * own machine (admin.conf's {@code apiserver.kubeferry.local} resolves only on the nodes). In the state
+     * directory only; no host gets it.
+     */
+    public static final String ADMIN_EXTERNAL_CONF = "admin-external.conf";
 
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -71,10 +79,13 @@ public record PkiPlan(List<CertSpec> certs, List<KubeconfigSpec> kubeconfigs, Li
             certs.add(new CertSpec("apiserver", "apiserver", cp.name(), CaKind.KUBERNETES, "kube-apiserver",
                     List.of(), SERVER, sans.dnsNames(), sans.ipAddresses()));
         }
-        certs.add(new CertSpec("apiserver-kubelet-client", "apiserver-kubelet-client", null, CaKind.KUBERNETES,
-                "kube-apiserver-kubelet-client", List.of(CLUSTER_ADMINS_GROUP), CLIENT, List.of(), List.of()));
-        certs.add(new CertSpec("front-proxy-client", "front-proxy-client", null, CaKind.FRONT_PROXY,
-                "front-proxy-client", List.of(), CLIENT, List.of(), List.of()));
+        // kubeadm makes these client certificates on each control-plane node (init and join), never shares one key
+        for (Host cp : inventory.controlPlanes()) {
+            certs.add(new CertSpec("apiserver-kubelet-client", "apiserver-kubelet-client", cp.name(), CaKind.KUBERNETES,
+                    "kube-apiserver-kubelet-client", List.of(CLUSTER_ADMINS_GROUP), CLIENT, List.of(), List.of()));
+            certs.add(new CertSpec("front-proxy-client", "front-proxy-client", cp.name(), CaKind.FRONT_PROXY,
+                    "front-proxy-client", List.of(), CLIENT, List.of(), List.of()));
+        }
 
         List<Host> etcd = inventory.etcdMembers();
         for (Host member : etcd) {
@@ -89,11 +100,15 @@ public record PkiPlan(List<CertSpec> certs, List<KubeconfigSpec> kubeconfigs, Li
                         List.of(), SERVER_AND_CLIENT, sans.dnsNames(), sans.ipAddresses()));
             }
         }
-        if (!etcd.isEmpty()) {
-            certs.add(new CertSpec("etcd-healthcheck-client", "etcd/healthcheck-client", null, CaKind.ETCD,
+        for (Host member : etcd) {
+            certs.add(new CertSpec("etcd-healthcheck-client", "etcd/healthcheck-client", member.name(), CaKind.ETCD,
                     "kube-etcd-healthcheck-client", List.of(), CLIENT, List.of(), List.of()));
-            certs.add(new CertSpec("apiserver-etcd-client", "apiserver-etcd-client", null, CaKind.ETCD,
-                    "kube-apiserver-etcd-client", List.of(), CLIENT, List.of(), List.of()));
+        }
+        if (!etcd.isEmpty()) {
+            for (Host cp : inventory.controlPlanes()) {
+                certs.add(new CertSpec("apiserver-etcd-client", "apiserver-etcd-client", cp.name(), CaKind.ETCD,
+                        "kube-apiserver-etcd-client", List.of(), CLIENT, List.of(), List.of()));
+            }
         }
 
         String clusterName = cluster.name();
@@ -101,6 +116,10 @@ public record PkiPlan(List<CertSpec> certs, List<KubeconfigSpec> kubeconfigs, Li
         List<KubeconfigSpec> kubeconfigs = new ArrayList<>();
         kubeconfigs.add(kubeconfig("admin.conf", null, endpoint, clusterName, "kubernetes-admin", CLUSTER_ADMINS_GROUP));
         kubeconfigs.add(kubeconfig("super-admin.conf", null, endpoint, clusterName, "kubernetes-super-admin", MASTERS_GROUP));
+        if (cluster.controlPlaneEndpoint().mode() == ControlPlaneEndpoint.Mode.LOCAL_PROXY) {
+            kubeconfigs.add(kubeconfig(ADMIN_EXTERNAL_CONF, null, serverForOutsideClients(inventory), clusterName,
+                    "kubernetes-admin", CLUSTER_ADMINS_GROUP));
+        }
         for (Host cp : inventory.controlPlanes()) {
             String local = ApiServerUrls.forControlPlaneComponent(inventory, cp);
             kubeconfigs.add(kubeconfig("controller-manager.conf", cp.name(), local, clusterName,
@@ -112,6 +131,18 @@ public record PkiPlan(List<CertSpec> certs, List<KubeconfigSpec> kubeconfigs, Li
                     "system:node:" + node.name(), NODES_GROUP));
         }
         return new PkiPlan(certs, kubeconfigs, warnings);
+    }
+
+    /**
+     * The server for kubeconfigs used off the nodes ({@link #ADMIN_EXTERNAL_CONF}, {@code kubeconfig user}): the
+     * endpoint, except in local-proxy mode, whose name resolves only on the nodes: there the first control plane's
+     * SSH address (the one the operator reaches; every apiserver certificate has it as a SAN).
+     */
+    public static String serverForOutsideClients(Inventory inventory) {
+        if (inventory.cluster().controlPlaneEndpoint().mode() != ControlPlaneEndpoint.Mode.LOCAL_PROXY) {
+            return ApiServerUrls.forCluster(inventory);
+        }
+        return Addresses.httpsUrl(inventory.controlPlanes().get(0).address(), ControlPlaneEndpoint.DEFAULT_PORT);
     }
 
     private static KubeconfigSpec kubeconfig(String file, String host, String server, String clusterName, String user,

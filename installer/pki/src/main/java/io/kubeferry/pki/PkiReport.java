@@ -52,6 +52,9 @@ public record PkiReport(List<Entry> entries, List<Problem> warnings) {
                 String f = e.file().getFileName().toString();
                 if (f.endsWith(".crt")) {
                     out.add(e.file().resolveSibling(f.substring(0, f.length() - 4) + ".key"));
+                } else if (f.equals("kubelet.conf")) {
+                    // its credentials live in the file it refers to (PkiLayout.clientCertAndKey)
+                    out.add(e.file().resolveSibling(java.nio.file.Path.of(PkiLayout.KUBELET_CLIENT_CURRENT).getFileName().toString()));
                 } else if (f.equals("sa.key")) {
                     out.add(e.file().resolveSibling("sa.pub"));
                 }

@@ -129,8 +129,12 @@ public final class PkiService {
             sources.add(layout.cert(c));
             sources.add(layout.key(c));
         });
-        plan.kubeconfigs().stream().filter(k -> all || k.fileName().equals(nameOrAll))
-                .forEach(k -> sources.add(layout.kubeconfig(k)));
+        plan.kubeconfigs().stream().filter(k -> all || k.fileName().equals(nameOrAll)).forEach(k -> {
+            sources.add(layout.kubeconfig(k));
+            if (k.referencesClientFile()) {
+                sources.add(layout.clientCertAndKey(k));
+            }
+        });
         Map<Host, List<String>> out = new java.util.LinkedHashMap<>();
         for (Host h : inventory.hosts()) {
             List<String> paths = HostDistribution.filesFor(inventory, h).stream()
@@ -140,6 +144,19 @@ public final class PkiService {
             }
         }
         return out;
+    }
+
+    /**
+     * True for a host file that an install writes only when it is absent on the host:
+     * {@link PkiLayout#KUBELET_CLIENT_CURRENT}. The kubelet rotates its client certificate (CSRs approved by the
+     * cluster RBAC addon's {@code kubeadm:node-autoapprove-certificate-rotation}) and then makes this path a
+     * symlink to {@code kubelet-client-<date>.pem}; overwriting it would throw away a newer certificate. A
+     * {@code certs renew kubelet.conf} (or {@code all}) still replaces it on purpose: the renewal's push
+     * ({@link #pathsRenewedBy}, the report's changed files) includes it, replacing the link itself, and the
+     * kubelet rotates from that certificate on.
+     */
+    public static boolean isWriteOnce(String hostPath) {
+        return PkiLayout.KUBELET_CLIENT_CURRENT.equals(hostPath);
     }
 
     /** What is read and shipped to hosts must be as private as what is written: a planted CA is refused. */

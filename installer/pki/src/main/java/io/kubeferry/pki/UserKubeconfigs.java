@@ -41,7 +41,12 @@ public final class UserKubeconfigs {
      * @param content  the kubeconfig file (write it 0600)
      * @param notAfter when its client certificate expires (clamped to the CA's expiry)
      */
-    public record UserKubeconfig(String userName, byte[] content, Instant notAfter, String contextName) {
+    /**
+     * @param server the API server it points at ({@link PkiPlan#serverForOutsideClients})
+     * @param note   what to tell the user about the server, or null (local-proxy mode: a control plane's address)
+     */
+    public record UserKubeconfig(String userName, byte[] content, Instant notAfter, String contextName, String server,
+                                 String note) {
     }
 
     /**
@@ -104,9 +109,17 @@ public final class UserKubeconfigs {
         var cert = new CertIssuer(new SecureRandom()).leaf(spec, keys.getPublic(),
                 new CertIssuer.Authority(ca.holder(), caKey), now.minus(PkiService.BACKDATE), notAfter);
         String clusterName = inventory.cluster().name();
-        byte[] content = Kubeconfigs.render(clusterName, io.kubeferry.inventory.ApiServerUrls.forCluster(inventory), Pem.encodeCertificate(ca.holder()),
+        String server = PkiPlan.serverForOutsideClients(inventory);
+        String note = server.equals(io.kubeferry.inventory.ApiServerUrls.forCluster(inventory)) ? null
+                : "server " + server + " is the first control plane's address: the endpoint "
+                        + inventory.cluster().controlPlaneEndpoint().host() + " (local proxy) resolves only on the nodes";
+        byte[] content = Kubeconfigs.render(clusterName, server, Pem.encodeCertificate(ca.holder()),
                 userName, Pem.encodeCertificate(cert), Pem.encodePrivateKey(keys), namespace);
-        return new UserKubeconfig(userName, content, notAfter, userName + "@" + clusterName);
+        if (note != null) {
+            content = ("# " + note + "\n" + new String(content, java.nio.charset.StandardCharsets.UTF_8))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return new UserKubeconfig(userName, content, notAfter, userName + "@" + clusterName, server, note);
     }
 
     /**

@@ -109,7 +109,8 @@ class BadInputAndExternalCaTest {
         opensslCa("ca", "my-root", true);
         Files.delete(pki.resolve("ca.key"));
         BadInputException e = expectBadInput(new PkiService());
-        for (String missing : List.of("hosts/cp1/apiserver.crt", "hosts/cp2/apiserver.crt", "apiserver-kubelet-client.crt",
+        for (String missing : List.of("hosts/cp1/apiserver.crt", "hosts/cp2/apiserver.crt",
+                "hosts/cp1/apiserver-kubelet-client.crt", "hosts/cp2/apiserver-kubelet-client.crt",
                 "admin.conf", "super-admin.conf", "hosts/cp1/controller-manager.conf", "hosts/cp2/scheduler.conf",
                 "hosts/cp1/kubelet.conf", "hosts/w1/kubelet.conf")) {
             assertTrue(has(e, pki.resolve(missing), "missing: with an external ca"), missing + " not named in\n" + e.getMessage());
@@ -127,7 +128,7 @@ class BadInputAndExternalCaTest {
         Map<String, byte[]> before = TestClusters.snapshot(pki);
         PkiReport r = service.generate(inv);
         assertEquals(List.of(), TestClusters.diff(before, TestClusters.snapshot(pki)));
-        assertEquals(1 + 1 + 2 + 2 + 2 + 2 + 3, r.with(PkiReport.Action.EXTERNAL).size(), r.entries().toString());
+        assertEquals(1 + 2 + 2 + 2 + 2 + 2 + 3, r.with(PkiReport.Action.EXTERNAL).size(), r.entries().toString());
         // no CA key to ship; everything else as usual
         List<String> cp1 = service.filesFor(inv, inv.host("cp1").orElseThrow()).stream().map(io.kubeferry.host.HostFile::path).toList();
         assertFalse(cp1.contains("/etc/kubernetes/pki/ca.key"));
@@ -139,12 +140,17 @@ class BadInputAndExternalCaTest {
         // 'renew all' renews what Kubeferry's own CAs signed and warns about the rest
         Map<String, byte[]> beforeRenew = TestClusters.snapshot(pki);
         PkiReport all = service.renew(inv, "all");
-        assertEquals(List.of("apiserver-etcd-client.crt", "apiserver-etcd-client.key", "etcd/healthcheck-client.crt",
-                "etcd/healthcheck-client.key", "front-proxy-client.crt", "front-proxy-client.key",
-                "hosts/cp1/etcd/peer.crt", "hosts/cp1/etcd/peer.key", "hosts/cp1/etcd/server.crt", "hosts/cp1/etcd/server.key",
-                "hosts/cp2/etcd/peer.crt", "hosts/cp2/etcd/peer.key", "hosts/cp2/etcd/server.crt", "hosts/cp2/etcd/server.key"),
+        List<String> renewed = new java.util.ArrayList<>();
+        for (String host : List.of("cp1", "cp2")) {
+            for (String leaf : List.of("apiserver-etcd-client", "etcd/healthcheck-client", "etcd/peer", "etcd/server",
+                    "front-proxy-client")) {
+                renewed.add("hosts/" + host + "/" + leaf + ".crt");
+                renewed.add("hosts/" + host + "/" + leaf + ".key");
+            }
+        }
+        assertEquals(renewed,
                 TestClusters.diff(beforeRenew, TestClusters.snapshot(pki)));
-        assertEquals(12, all.warnings().stream().filter(p -> p.message().contains("external ca")).count(), all.warnings().toString());
+        assertEquals(13, all.warnings().stream().filter(p -> p.message().contains("external ca")).count(), all.warnings().toString());
 
         Files.delete(pki.resolve("hosts/cp2/apiserver.crt"));
         BadInputException e = expectBadInput(service);
@@ -158,10 +164,10 @@ class BadInputAndExternalCaTest {
         service.generate(inv);
         Files.delete(pki.resolve("ca.key"));
         // the user drops in an apiserver-kubelet-client signed by the front-proxy CA by mistake
-        Cmd.ok("cp", pki.resolve("front-proxy-client.crt").toString(), pki.resolve("apiserver-kubelet-client.crt").toString());
-        Cmd.ok("cp", pki.resolve("front-proxy-client.key").toString(), pki.resolve("apiserver-kubelet-client.key").toString());
+        Cmd.ok("cp", pki.resolve("hosts/cp2/front-proxy-client.crt").toString(), pki.resolve("hosts/cp2/apiserver-kubelet-client.crt").toString());
+        Cmd.ok("cp", pki.resolve("hosts/cp2/front-proxy-client.key").toString(), pki.resolve("hosts/cp2/apiserver-kubelet-client.key").toString());
         BadInputException e = expectBadInput(service);
-        assertTrue(has(e, pki.resolve("apiserver-kubelet-client.crt"), "not signed by the current ca"), e.getMessage());
+        assertTrue(has(e, pki.resolve("hosts/cp2/apiserver-kubelet-client.crt"), "not signed by the current ca"), e.getMessage());
     }
 
     @Test
@@ -179,7 +185,7 @@ class BadInputAndExternalCaTest {
         assertTrue(java.util.Arrays.equals(ca, Files.readAllBytes(pki.resolve("ca.crt"))));
         assertTrue(java.util.Arrays.equals(caKey, Files.readAllBytes(pki.resolve("ca.key"))));
         assertEquals(PkiReport.Action.KEPT, r.entries().get(0).action());
-        for (String leaf : List.of("hosts/cp1/apiserver.crt", "apiserver-kubelet-client.crt")) {
+        for (String leaf : List.of("hosts/cp1/apiserver.crt", "hosts/cp1/apiserver-kubelet-client.crt")) {
             assertEquals(0, Cmd.run("openssl", "verify", "-CAfile", pki.resolve("ca.crt").toString(),
                     pki.resolve(leaf).toString()).exitCode(), leaf);
             assertTrue(Cmd.ok("openssl", "x509", "-in", pki.resolve(leaf).toString(), "-noout", "-issuer")

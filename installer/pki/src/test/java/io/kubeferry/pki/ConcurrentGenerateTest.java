@@ -171,14 +171,14 @@ class ConcurrentGenerateTest {
                     continue;
                 }
                 // etcd/*, hosts/*/etcd/* and apiserver-etcd-client are signed by the etcd CA
-                (rel.contains("etcd") ? etcd : rel.startsWith("front-proxy") ? frontProxy : kubernetes).add(p.toString());
+                (rel.contains("etcd") ? etcd : rel.contains("front-proxy") ? frontProxy : kubernetes).add(p.toString());
             }
         }
         verify(pki.resolve("etcd/ca.crt"), etcd);
         verify(pki.resolve("front-proxy-ca.crt"), frontProxy);
         verify(pki.resolve("ca.crt"), kubernetes);
-        // 3 control planes: apiserver, etcd server and peer each; 4 shared client certificates
-        assertEquals(List.of(8, 1, 4), List.of(etcd.size(), frontProxy.size(), kubernetes.size()),
+        // 3 control planes, each: apiserver, etcd server and peer, and the four client certificates
+        assertEquals(List.of(12, 3, 6), List.of(etcd.size(), frontProxy.size(), kubernetes.size()),
                 "leaves: " + etcd + frontProxy + kubernetes);
         PkiReport again = new PkiService().generate(inv);
         assertFalse(again.changedAnything(), "a complete PKI needs nothing: " + again.entries());

@@ -38,7 +38,7 @@ class IdempotenceTest {
         PkiReport second = service.generate(inv);
         assertEquals(List.of(), TestClusters.diff(first, TestClusters.snapshot(pki(inv))));
         assertFalse(second.changedAnything(), second.entries().toString());
-        assertEquals(30, second.with(PkiReport.Action.KEPT).size());
+        assertEquals(38, second.with(PkiReport.Action.KEPT).size());
     }
 
     @Test
@@ -85,7 +85,7 @@ class IdempotenceTest {
         List<Host> hosts = new ArrayList<>(inv.hosts());
         hosts.add(TestClusters.worker("w9", "10.250.0.99"));
         PkiReport r = service.generate(TestClusters.withHosts(inv, hosts));
-        assertEquals(List.of("hosts/w9/kubelet.conf"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+        assertEquals(List.of("hosts/w9/kubelet-client-current.pem", "hosts/w9/kubelet.conf"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
         assertEquals(1, r.with(PkiReport.Action.CREATED).size());
     }
 
@@ -102,7 +102,7 @@ class IdempotenceTest {
         service.generate(moved);
         // the apiserver SANs and the kubeconfigs that leave the control plane; not the local ones
         assertEquals(List.of("admin.conf", "hosts/cp1/apiserver.crt", "hosts/cp1/apiserver.key",
-                "hosts/w1/kubelet.conf", "super-admin.conf"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+                "hosts/w1/kubelet-client-current.pem", "hosts/w1/kubelet.conf", "super-admin.conf"), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
     }
 
     @Test
@@ -122,7 +122,8 @@ class IdempotenceTest {
                 "etcd/ca.key", "sa.key", "sa.pub")) {
             assertFalse(changed.contains(keep), keep + " changed");
         }
-        assertEquals(TestClusters.snapshot(pki(inv)).size() - 8, changed.size(), changed.toString());
+        // (the two kubelet.conf files keep their text: a reference to the renewed kubelet-client-current.pem)
+        assertEquals(TestClusters.snapshot(pki(inv)).size() - 8 - 2, changed.size(), changed.toString());
         assertTrue(late.with(PkiReport.Action.REGENERATED).stream().allMatch(e -> e.reason().contains("expires on")));
         OpensslCert c = OpensslCert.read(pki(inv).resolve("hosts/cp1/apiserver.crt"));
         assertEquals(t0.plus(Duration.ofDays(350)).plus(Duration.ofHours(8760)).getEpochSecond(), c.notAfter().getEpochSecond());
@@ -185,6 +186,32 @@ class IdempotenceTest {
     }
 
     @Test
+    void clientCertificatesArePerControlPlaneAndRenewingOneNameReSignsEveryNodesCopy() {
+        Inventory inv = TestClusters.inventory(dir, 2, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        PkiService service = new PkiService();
+        service.generate(inv);
+        // kubeadm makes these on each node: two control planes never share a key pair
+        for (String leaf : List.of("apiserver-kubelet-client", "front-proxy-client", "apiserver-etcd-client",
+                "etcd/healthcheck-client")) {
+            assertFalse(java.util.Arrays.equals(TestClusters.snapshot(pki(inv)).get("hosts/cp1/" + leaf + ".key"),
+                    TestClusters.snapshot(pki(inv)).get("hosts/cp2/" + leaf + ".key")), leaf);
+        }
+        Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
+        service.renew(inv, "front-proxy-client");
+        assertEquals(List.of("hosts/cp1/front-proxy-client.crt", "hosts/cp1/front-proxy-client.key",
+                "hosts/cp2/front-proxy-client.crt", "hosts/cp2/front-proxy-client.key"),
+                TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+        Map<Host, List<String>> byHost = service.pathsRenewedBy(inv, "front-proxy-client");
+        assertEquals(List.of("cp1", "cp2"), byHost.keySet().stream().map(Host::name).toList());
+        // each host gets its own copy, at kubeadm's path
+        for (Host cp : byHost.keySet()) {
+            PkiFile key = HostDistribution.filesFor(inv, cp).stream()
+                    .filter(f -> f.file().path().equals("/etc/kubernetes/pki/front-proxy-client.key")).findFirst().orElseThrow();
+            assertEquals(pki(inv).resolve("hosts/" + cp.name() + "/front-proxy-client.key"), key.source());
+        }
+    }
+
+    @Test
     void renewAllReSignsEveryLeafAndKeepsCasAndSa() {
         Inventory inv = TestClusters.inventory(dir, 1, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
         PkiService service = new PkiService();
@@ -192,7 +219,9 @@ class IdempotenceTest {
         Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
         service.renew(inv, "all");
         List<String> changed = TestClusters.diff(before, TestClusters.snapshot(pki(inv)));
-        assertEquals(before.size() - 8, changed.size());
+        // CAs and sa are kept; the kubelet.conf files keep their text (the PEM they refer to is renewed)
+        assertEquals(before.size() - 8 - 2, changed.size());
+        assertTrue(changed.containsAll(List.of("hosts/cp1/kubelet-client-current.pem", "hosts/w1/kubelet-client-current.pem")));
         assertTrue(changed.stream().noneMatch(f -> f.endsWith("ca.crt") || f.endsWith("ca.key") || f.startsWith("sa.")));
         // and a generate afterwards keeps all of it
         assertFalse(service.generate(inv).changedAnything());

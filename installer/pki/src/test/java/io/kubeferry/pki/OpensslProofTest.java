@@ -86,13 +86,17 @@ class OpensslProofTest {
         e.add(new Expect("ca.crt", null, "kubernetes", List.of(), null, List.of("DNS:kubernetes")));
         e.add(new Expect("front-proxy-ca.crt", null, "front-proxy-ca", List.of(), null, List.of("DNS:front-proxy-ca")));
         e.add(new Expect("etcd/ca.crt", null, "etcd-ca", List.of(), null, List.of("DNS:etcd-ca")));
-        e.add(new Expect("apiserver-kubelet-client.crt", "ca.crt", "kube-apiserver-kubelet-client",
-                List.of("kubeadm:cluster-admins"), CLIENT, List.of()));
-        e.add(new Expect("front-proxy-client.crt", "front-proxy-ca.crt", "front-proxy-client", List.of(), CLIENT, List.of()));
-        e.add(new Expect("etcd/healthcheck-client.crt", "etcd/ca.crt", "kube-etcd-healthcheck-client", List.of(), CLIENT, List.of()));
-        e.add(new Expect("apiserver-etcd-client.crt", "etcd/ca.crt", "kube-apiserver-etcd-client", List.of(), CLIENT, List.of()));
         for (int i = 1; i <= 3; i++) {
             String n = "cp" + i;
+            // kubeadm makes the client certificates on each control-plane node: one key pair per node
+            e.add(new Expect("hosts/" + n + "/apiserver-kubelet-client.crt", "ca.crt", "kube-apiserver-kubelet-client",
+                    List.of("kubeadm:cluster-admins"), CLIENT, List.of()));
+            e.add(new Expect("hosts/" + n + "/front-proxy-client.crt", "front-proxy-ca.crt", "front-proxy-client",
+                    List.of(), CLIENT, List.of()));
+            e.add(new Expect("hosts/" + n + "/etcd/healthcheck-client.crt", "etcd/ca.crt", "kube-etcd-healthcheck-client",
+                    List.of(), CLIENT, List.of()));
+            e.add(new Expect("hosts/" + n + "/apiserver-etcd-client.crt", "etcd/ca.crt", "kube-apiserver-etcd-client",
+                    List.of(), CLIENT, List.of()));
             String ip = "10.250.0." + (10 + i);
             e.add(new Expect("hosts/" + n + "/apiserver.crt", "ca.crt", "kube-apiserver", List.of(), SERVER,
                     List.of("DNS:" + n, "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc",
@@ -195,7 +199,17 @@ class OpensslProofTest {
                     + "|{.contexts[0].context.cluster}|{.contexts[0].context.user}|{.current-context}"
                     + "|{.users[0].user.client-certificate-data}|{.users[0].user.client-key-data}"
                     + "|{.clusters[0].cluster.certificate-authority-data}";
-            String out = Cmd.ok("/usr/bin/kubectl", "config", "view", "--raw", "--kubeconfig", conf.toString(),
+            if (file.endsWith("kubelet.conf")) {
+                // kubeadm's kubelet-finalize layout: the user refers to the PEM the kubelet rotates
+                check(failures, file, "client files", PkiLayout.KUBELET_CLIENT_CURRENT + "|" + PkiLayout.KUBELET_CLIENT_CURRENT
+                        + "||", Cmd.ok("/usr/bin/kubectl", "config", "view", "--raw", "--kubeconfig", conf.toString(), "-o",
+                        "jsonpath={.users[0].user.client-certificate}|{.users[0].user.client-key}"
+                                + "|{.users[0].user.client-certificate-data}|{.users[0].user.client-key-data}"));
+                conf = KubeletClientFileTest.onNode(conf, conf.resolveSibling("kubelet-client-current.pem"),
+                        Files.createTempDirectory(dir, "node"));
+            }
+            // --flatten: kubectl reads the files a kubeconfig refers to and embeds them (fails if it cannot)
+            String out = Cmd.ok("/usr/bin/kubectl", "config", "view", "--raw", "--flatten", "--kubeconfig", conf.toString(),
                     "-o", "jsonpath=" + jsonpath);
             String[] f = out.split("\\|", -1);
             String user = k.get(1);
@@ -249,8 +263,8 @@ class OpensslProofTest {
     void reportListsEveryFileAsCreated() {
         Map<String, Long> byAction = new TreeMap<>();
         report.entries().forEach(e -> byAction.merge(e.action().name(), 1L, Long::sum));
-        // 3 CAs + sa + 4 shared leaves + 3 apiserver + 6 etcd + 2 admin kubeconfigs + 9 cp kubeconfigs + 2 worker
-        assertEquals(Map.of("CREATED", 30L), byAction);
+        // 3 CAs + sa + 3 x 4 client leaves + 3 apiserver + 6 etcd + 2 admin kubeconfigs + 9 cp kubeconfigs + 2 worker
+        assertEquals(Map.of("CREATED", 38L), byAction);
     }
 
     @ParameterizedTest
@@ -268,8 +282,9 @@ class OpensslProofTest {
         };
         String keyHeader = algorithm.isRsa() ? "-----BEGIN RSA PRIVATE KEY-----" : "-----BEGIN EC PRIVATE KEY-----";
         for (String file : List.of("ca.crt", "front-proxy-ca.crt", "etcd/ca.crt", "hosts/cp1/apiserver.crt",
-                "hosts/cp1/etcd/server.crt", "hosts/cp1/etcd/peer.crt", "etcd/healthcheck-client.crt",
-                "apiserver-etcd-client.crt", "apiserver-kubelet-client.crt", "front-proxy-client.crt")) {
+                "hosts/cp1/etcd/server.crt", "hosts/cp1/etcd/peer.crt", "hosts/cp1/etcd/healthcheck-client.crt",
+                "hosts/cp1/apiserver-etcd-client.crt", "hosts/cp1/apiserver-kubelet-client.crt",
+                "hosts/cp1/front-proxy-client.crt")) {
             OpensslCert c = OpensslCert.read(pki.resolve(file));
             assertEquals(expected, c.keyAlgorithm() + "/" + c.keyBits() + "/" + c.curve(), file);
             // kubeadm keeps KeyEncipherment even for ECDSA
@@ -281,15 +296,15 @@ class OpensslProofTest {
                 assertTrue(c.text().contains("Signature Algorithm: ecdsa-with-SHA384"), file);
             }
         }
-        for (String leaf : List.of("hosts/cp1/apiserver.crt", "apiserver-kubelet-client.crt")) {
+        for (String leaf : List.of("hosts/cp1/apiserver.crt", "hosts/cp1/apiserver-kubelet-client.crt")) {
             assertEquals(0, Cmd.run("openssl", "verify", "-CAfile", pki.resolve("ca.crt").toString(),
                     pki.resolve(leaf).toString()).exitCode(), leaf);
         }
         assertTrue(Cmd.ok("openssl", "pkey", "-in", pki.resolve("sa.key").toString(), "-noout", "-text")
                 .contains(algorithm.isRsa() ? algorithm.yamlName().substring(4) + " bit" : "NIST CURVE"));
-        String worker = Cmd.ok("/usr/bin/kubectl", "config", "view", "--raw", "--kubeconfig",
-                pki.resolve("hosts/w1/kubelet.conf").toString(), "-o", "jsonpath={.users[0].user.client-key-data}");
-        assertTrue(new String(Base64.getDecoder().decode(worker)).startsWith(keyHeader));
+        // the worker's kubelet credentials: certificate, then key, in the one file kubelet.conf refers to
+        String worker = Files.readString(pki.resolve("hosts/w1/kubelet-client-current.pem"));
+        assertTrue(worker.startsWith("-----BEGIN CERTIFICATE-----") && worker.contains(keyHeader), worker);
     }
 
     @Test
@@ -366,7 +381,8 @@ class OpensslProofTest {
                 "/etc/kubernetes/pki/sa.key", "/etc/kubernetes/pki/sa.pub",
                 "/etc/kubernetes/admin.conf", "/etc/kubernetes/super-admin.conf",
                 "/etc/kubernetes/controller-manager.conf", "/etc/kubernetes/scheduler.conf",
-                "/etc/kubernetes/kubelet.conf"), cp1);
+                "/var/lib/kubelet/pki/kubelet-client-current.pem", "/etc/kubernetes/kubelet.conf"), cp1);
+        assertEquals(0600, modes.get(PkiLayout.KUBELET_CLIENT_CURRENT));
         assertEquals(0644, modes.get("/etc/kubernetes/pki/ca.crt"));
         assertEquals(0600, modes.get("/etc/kubernetes/pki/ca.key"));
         assertEquals(0600, modes.get("/etc/kubernetes/admin.conf"));
@@ -377,15 +393,19 @@ class OpensslProofTest {
         assertEquals(pki().resolve("hosts/cp2/apiserver.crt"), cp2Apiserver.source());
         // a worker: the cluster CA certificate and its own kubelet credentials, nothing else
         List<PkiFile> w1 = HostDistribution.filesFor(inventory, inventory.host("w1").orElseThrow());
-        assertEquals(List.of("/etc/kubernetes/pki/ca.crt", "/etc/kubernetes/kubelet.conf"),
+        assertEquals(List.of("/etc/kubernetes/pki/ca.crt", PkiLayout.KUBELET_CLIENT_CURRENT, "/etc/kubernetes/kubelet.conf"),
                 w1.stream().map(f -> f.file().path()).toList());
-        assertEquals(pki().resolve("hosts/w1/kubelet.conf"), w1.get(1).source());
+        assertEquals(pki().resolve("hosts/w1/kubelet-client-current.pem"), w1.get(1).source());
+        assertEquals(pki().resolve("hosts/w1/kubelet.conf"), w1.get(2).source());
     }
 
     @Test
     void checkExpirationListsEverything() {
         List<CertStatus> rows = new PkiService().checkExpiration(inventory);
-        assertEquals(3 + 4 + 3 + 6 + 2 + 9 + 2, rows.size());
+        // the client leaves once per control-plane node / etcd member
+        assertEquals(3 + 3 * 4 + 3 + 6 + 2 + 9 + 2, rows.size());
+        assertEquals(List.of("cp1", "cp2", "cp3"), rows.stream().filter(s -> s.name().equals("apiserver-etcd-client"))
+                .map(CertStatus::host).toList());
         for (CertStatus s : rows) {
             assertNull(s.problem(), s.toString());
             assertNotNull(s.notAfter());

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 
 /**
  * The kubelet: KubeletConfiguration, the per-host flags file, the unit and kubeadm's drop-in. Its kubeconfig
- * ({@code /etc/kubernetes/kubelet.conf}) holds a client certificate and comes from the PKI module.
+ * ({@code /etc/kubernetes/kubelet.conf}) and the client certificate it refers to ({@link #CLIENT_CERT_AND_KEY})
+ * come from the PKI module.
  */
 public final class Kubelet extends PerHostComponent {
     @Override
@@ -44,6 +45,12 @@ public final class Kubelet extends PerHostComponent {
         }
         return super.render(context);
     }
+
+    /**
+     * The client certificate and key kubelet.conf refers to (the PKI module's {@code PkiLayout.KUBELET_CLIENT_CURRENT};
+     * {@code PkiAgreementTest} checks they are the same); the kubelet rotates it.
+     */
+    public static final String CLIENT_CERT_AND_KEY = "/var/lib/kubelet/pki/kubelet-client-current.pem";
 
     /** kubeadm's per-node kubelet settings from 1.34 (NodeLocalCRISocket), patched into config.yaml. */
     public static final String INSTANCE_CONFIG = "/var/lib/kubelet/instance-config.yaml";
@@ -84,7 +91,8 @@ public final class Kubelet extends PerHostComponent {
 
     @Override
     public boolean readsPkiFile(Host host, String hostPath) {
-        return hostPath.equals(PKI_DIR + "/ca.crt") || hostPath.equals("/etc/kubernetes/kubelet.conf");
+        return hostPath.equals(PKI_DIR + "/ca.crt") || hostPath.equals("/etc/kubernetes/kubelet.conf")
+                || hostPath.equals(CLIENT_CERT_AND_KEY);
     }
 
     @Override

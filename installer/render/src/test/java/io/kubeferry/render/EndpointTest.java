@@ -123,6 +123,31 @@ class EndpointTest {
     }
 
     @Test
+    void flannelIsPinnedToEveryNodesInternalAddressNotItsSshAddress() {
+        Inventory base = Fixtures.ha().build();
+        List<Host> hosts = new ArrayList<>();
+        for (Host h : base.hosts()) {
+            // w1 is reached over SSH on a management network; its cluster traffic must stay on 10.20.0.x
+            hosts.add(h.name().equals("w1") ? new Host(h.name(), "192.0.2.21", h.internalAddress(), h.ssh(), h.roles(),
+                    h.labels(), h.taints()) : h);
+        }
+        Inventory inv = new Inventory(base.source(), base.cluster(), hosts);
+        RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);
+        Addon flannel = rc.addons().stream().filter(a -> a.name().equals("flannel")).findFirst().orElseThrow();
+        Object ds = TestSupport.yamlDocs(flannel.yaml()).stream()
+                .filter(d -> "DaemonSet".equals(TestSupport.at(d, "kind"))).findFirst().orElseThrow();
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> containers = (List<Map<String, Object>>) TestSupport.at(ds, "spec", "template", "spec", "containers");
+        @SuppressWarnings("unchecked")
+        List<String> args = (List<String>) containers.get(0).get("args");
+        // flanneld takes the first --iface that is one of its node's addresses: every node's, in inventory order
+        assertEquals(inv.nodes().stream().map(h -> "--iface=" + h.internalAddress()).toList(),
+                args.stream().filter(a -> a.startsWith("--iface")).toList());
+        assertFalse(args.contains("--iface=192.0.2.21"), args.toString());
+        assertTrue(args.containsAll(List.of("--ip-masq", "--kube-subnet-mgr")), args.toString());
+    }
+
+    @Test
     void coreDnsServiceIsTheTenthServiceAddressAndKubeletPointsAtIt() {
         Inventory inv = Fixtures.ha().build();
         RenderedCluster rc = new RenderService(TemplateSource.builtIn()).renderAll(inv);

@@ -44,12 +44,24 @@ class PkiAgreementTest {
             switch (k.fileName()) {
                 case "kubelet.conf" -> assertEquals(ApiServerUrls.forKubelet(inv, inv.host(k.host()).orElseThrow()),
                         k.server(), k.label());
+                case PkiPlan.ADMIN_EXTERNAL_CONF -> {
+                    // local-proxy only: the first control plane's address, which its apiserver certificate covers
+                    Host first = inv.controlPlanes().get(0);
+                    assertEquals("https://" + first.address() + ":6443", k.server(), k.label());
+                    assertTrue(apiservers.get(0).ipAddresses().contains(first.address())
+                            || apiservers.get(0).dnsNames().contains(first.address()), apiservers.get(0).toString());
+                    assertTrue(inv.cluster().controlPlaneEndpoint().mode() == io.kubeferry.inventory.ControlPlaneEndpoint.Mode.LOCAL_PROXY);
+                }
                 case "controller-manager.conf", "scheduler.conf" -> assertEquals(
                         ApiServerUrls.forControlPlaneComponent(inv, inv.host(k.host()).orElseThrow()), k.server(), k.label());
                 default -> assertEquals(ApiServerUrls.forCluster(inv), k.server(), k.label());
             }
         }
         assertFalse(plan.kubeconfigs().isEmpty());
+        assertEquals(c.startsWith("local-proxy"), plan.kubeconfigs().stream()
+                .anyMatch(k -> k.fileName().equals(PkiPlan.ADMIN_EXTERNAL_CONF)));
+        // the kubelet component restarts the kubelet for the file kubelet.conf refers to: the same path
+        assertEquals(io.kubeferry.pki.PkiLayout.KUBELET_CLIENT_CURRENT, io.kubeferry.component.Kubelet.CLIENT_CERT_AND_KEY);
         // workers' kubelets use the endpoint, like kube-proxy and cluster-info in the rendered addons
         for (Host w : inv.workers()) {
             assertEquals(inv.controlPlaneUrl(), ApiServerUrls.forKubelet(inv, w));
