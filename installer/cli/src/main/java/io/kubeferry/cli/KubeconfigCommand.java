@@ -75,6 +75,9 @@ final class KubeconfigCommand implements Runnable {
             write(output, kc.content());
             out.println("wrote " + output + " (user " + kc.userName() + ", context " + kc.contextName() + ", expires "
                     + kc.notAfter() + ")");
+            if (kc.note() != null) {
+                out.println("note: " + kc.note());
+            }
             if (clusterRole != null) {
                 Path binding = output.resolveSibling(output.getFileName() + ".rbac.yaml");
                 write(binding, UserKubeconfigs.bindingYaml(name, namespace, clusterRole).getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -48,7 +48,8 @@ public final class Actions {
             return new Action("certs-renew", "re-sign certificates in the state directory", List.of(renew), false, true);
         }
         return new Action("certs-renew", "re-sign certificates, push them and restart what reads them",
-                List.of(new ConnectPhase(), renew, new PushPkiPhase(pki)), false, true);
+                List.of(new ConnectPhase(), renew, new PushPkiPhase(pki,
+                        nameOrAll.equals(PkiService.ALL) || nameOrAll.equals("kubelet.conf"))), false, true);
     }
 
     /**
@@ -57,7 +58,7 @@ public final class Actions {
      */
     public static Action certsPush() {
         return new Action("certs-push", "push the state directory's certificates to the hosts that hold them",
-                List.of(new ConnectPhase(), new PushPkiPhase(new PkiService())), false, true); // no renewal mid-push
+                List.of(new ConnectPhase(), new PushPkiPhase(new PkiService(), false)), false, true); // no renewal mid-push
     }
 
     /**

@@ -10,6 +10,7 @@ import io.kubeferry.host.Shell;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.phase.HostPhase;
 import io.kubeferry.phase.RunContext;
+import io.kubeferry.pki.PkiService;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -62,6 +63,9 @@ public final class DistributePhase extends HostPhase {
             send(ctx, host, remote, m.imageArchive(), 0644);
         }
         for (HostFile f : run.plan().pkiFilesFor(host)) {
+            if (PkiService.isWriteOnce(f.path()) && exists(remote, f.path())) {
+                continue; // the kubelet's own rotated credentials: only `certs renew` replaces them
+            }
             if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
                 ctx.changed(host.name(), "wrote " + f.path());
             }
@@ -90,6 +94,9 @@ public final class DistributePhase extends HostPhase {
             return;
         }
         for (HostFile f : run.plan().pkiFilesFor(host)) {
+            if (PkiService.isWriteOnce(f.path()) && exists(remote, f.path())) {
+                continue;
+            }
             if (ComponentApplier.differs(remote, f)) {
                 ctx.plan().change(host.name(), title(), "write " + f.path() + " (mode " + String.format("%04o", f.mode())
                         + ", sha256 " + ContentHash.sha256Hex(f.content()).substring(0, 12) + ")");
@@ -102,6 +109,10 @@ public final class DistributePhase extends HostPhase {
         if (run.distributor().ensure(remote, local, BundleBinaries.stagedPath(bundlePath), mode)) {
             ctx.changed(host.name(), "copied " + bundlePath);
         }
+    }
+
+    private static boolean exists(RemoteHost remote, String path) {
+        return remote.exec("test -e " + Shell.quote(path)).exitCode() == 0;
     }
 
     private static boolean differs(RemoteHost remote, String path, String sha256) {

@@ -28,10 +28,24 @@ public final class PushPkiPhase extends HostPhase {
     static final int RESTART_WAIT_SECONDS = 180;
 
     private final PkiService pki;
+    private final boolean replaceWriteOnce;
     private final List<Component> components = Components.standard();
 
-    public PushPkiPhase(PkiService pki) {
+    /**
+     * @param replaceWriteOnce also replace the files a host's own daemon takes over (the kubelet's rotating client
+     *                         credentials, {@link PkiService#isWriteOnce}): only when this run renewed them
+     */
+    public PushPkiPhase(PkiService pki, boolean replaceWriteOnce) {
         this.pki = pki;
+        this.replaceWriteOnce = replaceWriteOnce;
+    }
+
+    /** The files of this host to push: a write-once file already on the host is left to its daemon. */
+    private List<HostFile> toPush(RunContext ctx, Host host, RemoteHost remote) {
+        return pki.filesFor(ctx.inventory(), host).stream()
+                .filter(f -> replaceWriteOnce || !PkiService.isWriteOnce(f.path())
+                        || remote.exec("test -e " + io.kubeferry.host.Shell.quote(f.path())).exitCode() != 0)
+                .toList();
     }
 
     @Override
@@ -52,7 +66,7 @@ public final class PushPkiPhase extends HostPhase {
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
         Set<Component> restart = new LinkedHashSet<>();
-        for (HostFile f : pki.filesFor(ctx.inventory(), host)) {
+        for (HostFile f : toPush(ctx, host, remote)) {
             if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
                 ctx.console().detail("    " + host.name() + ": wrote " + f.path());
                 restart.addAll(readers(ctx, host, f.path()));
@@ -77,7 +91,7 @@ public final class PushPkiPhase extends HostPhase {
     @Override
     public void dryRunOn(RunContext ctx, Host host, RemoteHost remote) {
         Set<Component> restart = new LinkedHashSet<>();
-        for (HostFile f : pki.filesFor(ctx.inventory(), host)) {
+        for (HostFile f : toPush(ctx, host, remote)) {
             if (!ComponentApplier.differs(remote, f)) {
                 continue;
             }

@@ -28,7 +28,7 @@ class PushPkiPhaseTest {
     @TempDir
     Path dir;
 
-    private final PushPkiPhase push = new PushPkiPhase(new PkiService());
+    private final PushPkiPhase push = new PushPkiPhase(new PkiService(), false);
 
     private RunContext context(Inventory inv) {
         PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true);
