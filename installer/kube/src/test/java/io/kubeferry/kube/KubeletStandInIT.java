@@ -162,7 +162,10 @@ class KubeletStandInIT {
                     + "/etc/systemd/system/kubelet.service /etc/systemd/system/kubelet.service.d /var/log/systemctl-standin/kubelet.service.log "
                     + "/tmp/standin-image.tar /tmp/standin-files.tar; systemctl daemon-reload"
                     + (containerdWasActive ? "" : "; systemctl stop containerd"), Duration.ofMinutes(2));
-            assertTrue(clean.ok() || clean.exitCode() == 0, "cleanup: " + clean);
+            if (!clean.ok()) {
+                // not an assertion: it would hide the test's own failure
+                System.err.println("KubeletStandInIT: cleaning " + h.name() + " up failed: " + clean);
+            }
         }
     }
 

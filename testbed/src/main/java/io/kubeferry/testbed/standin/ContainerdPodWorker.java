@@ -38,8 +38,7 @@ final class ContainerdPodWorker extends PodWorker {
             return;
         }
         containerd.remove(id, STOP_GRACE);
-        Path logFile = Path.of("/var/log/pods", pod.namespace() + "_" + pod.name(), container.name() + ".log");
-        Files.createDirectories(logFile.getParent());
+        Path logFile = status.logFile(pod, container);
         List<String> args = new ArrayList<>(List.of("run", "-d", "--net-host", "--log-uri", "file://" + logFile));
         for (StaticPod.Mount m : container.mounts()) {
             StaticPod.HostPathVolume v = pod.volumes().get(m.volume());

@@ -30,8 +30,7 @@ final class HaproxyPodWorker extends PodWorker {
         if (!Files.isRegularFile(config)) {
             throw new IOException("haproxy config " + config + " (" + inContainer + " in the container) does not exist");
         }
-        Path log = Path.of("/var/log/pods", pod.namespace() + "_" + pod.name(), container.name() + ".log");
-        Files.createDirectories(log.getParent());
+        Path log = status.logFile(pod, container);
         process = new ProcessBuilder(HAPROXY, "-db", "-f", config.toString()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         StandInLog.info("pod " + pod.fullName() + ": started " + HAPROXY + " -db -f " + config + " (pid " + process.pid() + "), output in " + log);

@@ -146,7 +146,7 @@ public final class KubeletStandIn {
         Containerd containerd = Containerd.fromEndpoint(flags.get("container-runtime-endpoint")
                 .orElse("unix:///run/containerd/containerd.sock"));
         StaticPodSync pods = new StaticPodSync(config.staticPodPath() == null ? null : Path.of(config.staticPodPath()),
-                containerd, new PodStatusFiles(rootDir.resolve("standin-pods")));
+                containerd, new PodStatusFiles(rootDir.resolve("standin-pods"), Path.of("/var/log/pods")));
         if (config.staticPodPath() == null) {
             StandInLog.info("no staticPodPath: no static pods");
         }

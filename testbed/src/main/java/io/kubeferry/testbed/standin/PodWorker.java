@@ -18,7 +18,7 @@ abstract class PodWorker {
 
     final StaticPod pod;
     final StaticPod.Container container;
-    private final PodStatusFiles status;
+    final PodStatusFiles status;
     private boolean started;
     private Instant startedAt = Instant.MIN;
     private Instant nextAttempt = Instant.MIN;

@@ -45,4 +45,11 @@ class KubeletFlagsTest {
         assertEquals(1, KubeletStandIn.run(List.of("--nosuch")));
         assertEquals(0, KubeletStandIn.run(List.of("--version")));
     }
+
+    @Test
+    void noKubeconfigAndNoBootstrapKubeconfigExitsOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assertEquals(1, KubeletStandIn.run(List.of("--kubeconfig=" + dir.resolve("kubelet.conf"),
+                "--bootstrap-kubeconfig=" + dir.resolve("bootstrap-kubelet.conf"), "--fail-swap-on=false")));
+        assertEquals(1, KubeletStandIn.run(List.of("--config=" + dir.resolve("missing.yaml"))), "a missing --config file");
+    }
 }
