@@ -1,0 +1,60 @@
+package io.kubeferry.testbed.standin;
+
+import java.lang.reflect.Method;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The kube-apiserver static pod, run as the project's stand-in API server in this process:
+ * {@code io.kubeferry.kube.testsupport.StandInApiServer.fromFlags(flags)} from the container's command flags (paths
+ * translated through the pod's hostPath volumes). Binds 0.0.0.0 when the pod has no --bind-address, as the real
+ * server (the test host is its own network namespace).
+ *
+ * <p>Loaded by name, not linked: the stand-in API server lives in the kubeferry-kube test-jar, whose tests depend on
+ * kubeferry-pki, whose tests depend on this module, so a Maven dependency from here would be a reactor cycle. The
+ * class path the kubelet stand-in is started with (see {@link KubeletStandIn#launcherScript}) must hold that test-jar
+ * and its dependencies (jackson 3, zjsonpatch, kubeferry-kube, kubernetes-client).
+ */
+final class ApiServerPodWorker extends PodWorker {
+    static final String STAND_IN_CLASS = "io.kubeferry.kube.testsupport.StandInApiServer";
+    private AutoCloseable server;
+
+    ApiServerPodWorker(StaticPod pod, StaticPod.Container container, PodStatusFiles status) {
+        super(pod, container, status);
+    }
+
+    @Override
+    void start() throws Exception {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (Map.Entry<String, String> f : container.flags().entrySet()) {
+            String v = f.getValue();
+            flags.put(f.getKey(), v.startsWith("/") ? pod.hostPath(container, v).map(Path::toString).orElse(v) : v);
+        }
+        flags.putIfAbsent("bind-address", "0.0.0.0");
+        Class<?> type;
+        try {
+            type = Class.forName(STAND_IN_CLASS);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("the stand-in API server (" + STAND_IN_CLASS + ", kubeferry-kube's test-jar) is not on the "
+                    + "kubelet stand-in's class path");
+        }
+        Method fromFlags = type.getMethod("fromFlags", Map.class);
+        server = (AutoCloseable) fromFlags.invoke(null, flags);
+        StandInLog.info("pod " + pod.fullName() + ": stand-in API server listening on " + flags.get("bind-address") + ":"
+                + flags.getOrDefault("secure-port", "6443") + " (in the kubelet stand-in's process)");
+    }
+
+    @Override
+    boolean alive() {
+        return server != null;
+    }
+
+    @Override
+    void stop() throws Exception {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+    }
+}
