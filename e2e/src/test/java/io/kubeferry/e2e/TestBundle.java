@@ -15,6 +15,8 @@ import io.kubeferry.builder.support.FileServer;
 import io.kubeferry.builder.support.LocalRegistry;
 import io.kubeferry.builder.support.Processes;
 import io.kubeferry.bundle.BundleManifest;
+import io.kubeferry.testbed.standin.KubeletStandIn;
+import io.kubeferry.testbed.standin.StandInImages;
 import io.kubeferry.bundle.Sha256;
 import io.kubeferry.testbed.Testbed;
 import java.io.IOException;
@@ -289,12 +291,8 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
      */
     static boolean pushImages(BundleSpec spec, Path root, Path dir, LocalRegistry registry) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        // TODO(StandInImages): replace with io.kubeferry.testbed.standin.StandInImages (a real etcd image from Debian's
-        // etcd, busybox stand-ins for the other names) once it is merged. PLACEHOLDER until then: one busybox image
-        // (testbed/oci/make-busybox-image.sh) under every name, etcd included.
-        Path placeholder = dir.resolve("placeholder-busybox.tar");
-        Processes.run(List.of("bash", root.resolve("testbed/oci/make-busybox-image.sh").toString(), placeholder.toString(),
-                "docker.io/kubeferry/placeholder:test"));
+        // STAND-IN images (testbed's StandInImages): etcd holds the real etcd 3.5.16 and etcdctl with their libraries,
+        // the other names are busybox images (the kubelet stand-in only checks that they are present)
         String prefix = registry.host() + "/";
         for (BundleSpec.ImageSpec image : spec.images()) {
             String mirrored = spec.mirrored(image.reference());
@@ -302,32 +300,16 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                 throw new IllegalStateException("image " + image.reference() + " is not mirrored to the local registry ("
                         + mirrored + "): add its registry to the mirrors in TestBundle.writeSpec");
             }
-            registry.pushArchive(placeholder, mirrored.substring(prefix.length()));
+            Path tar = StandInImages.writeImageFor(dir.resolve(image.reference().replaceAll("[^A-Za-z0-9.-]", "_") + ".tar"),
+                    image.reference());
+            registry.pushArchive(tar, mirrored.substring(prefix.length()));
         }
-        return false;
+        return true;
     }
 
-    /**
-     * The kubelet: the stand-in's launcher ({@code KubeletStandIn.launcherScript(java, classPath)}, testbed module).
-     * TODO(KubeletStandIn): call it directly once it is merged; until then it is looked up by name and, when absent,
-     * a PLACEHOLDER script is packed that answers --version and otherwise only sleeps.
-     */
+    /** The kubelet: the STAND-IN's launcher (testbed's KubeletStandIn), running with this JVM's Java and class path. */
     static String kubeletLauncher(Path java, String classPath) {
-        try {
-            Class<?> standIn = Class.forName("io.kubeferry.testbed.standin.KubeletStandIn");
-            return (String) standIn.getMethod("launcherScript", Path.class, String.class).invoke(null, java, classPath);
-        } catch (ClassNotFoundException notMergedYet) {
-            return """
-                    #!/bin/sh
-                    # kubelet PLACEHOLDER (Kubeferry test bundle), to be replaced by the kubelet stand-in's launcher
-                    # (io.kubeferry.testbed.standin.KubeletStandIn): not a kubelet, it only sleeps.
-                    case "${1:-}" in --version) echo "Kubernetes v%s (kubeferry kubelet placeholder)"; exit 0;; esac
-                    echo "kubelet placeholder (kubeferry test bundle): the kubelet stand-in is not merged yet" >&2
-                    exec sleep 2147483647
-                    """.formatted(KUBERNETES_VERSION);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("KubeletStandIn.launcherScript(Path, String) could not be called", e);
-        }
+        return KubeletStandIn.launcherScript(java, classPath);
     }
 
     /** The path on the local servers where a mirrored upstream URL points. */

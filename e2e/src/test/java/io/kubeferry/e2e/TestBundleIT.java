@@ -125,9 +125,7 @@ class TestBundleIT {
         for (String image : imageList()) {
             assertTrue(listed.contains(image + "\n"), image + " not imported: " + listed);
         }
-        // TODO(StandInImages): once TestBundle packs the real etcd image, this runs etcd from it
-        Assumptions.assumeTrue(bundle.realEtcdImage(), "TODO(StandInImages): the etcd image is still the busybox "
-                + "placeholder, so 'etcd --version' from the image is not checked yet");
+        assertTrue(bundle.realEtcdImage(), "the etcd image holds the real etcd");
         assertTrue(out.contains("etcd Version: 3.5.16"), out);
     }
 
