@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,8 +58,10 @@ class HaproxyPodWorkerTest {
             awaitListening(port);
 
             // it dies: reported, restarted after the back-off, not before
-            ProcessHandle.current().children().filter(p -> p.info().command().orElse("").endsWith("haproxy")).forEach(ProcessHandle::destroyForcibly);
-            Thread.sleep(300);
+            for (ProcessHandle p : ProcessHandle.current().children().filter(p -> p.info().command().orElse("").endsWith("haproxy")).toList()) {
+                p.destroyForcibly();
+                p.onExit().get(10, TimeUnit.SECONDS);
+            }
             Instant died = Instant.now();
             w.sync(died);
             assertTrue(status(status).contains("state=CrashLoopBackOff"), status(status));
