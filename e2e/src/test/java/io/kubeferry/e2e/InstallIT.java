@@ -43,7 +43,7 @@ class InstallIT {
                   controlPlaneEndpoint: {mode: local-proxy}
                 ssh: {privateKeyFile: %s, knownHostsFile: %s, connectTimeout: 5s}
                 hosts:
-                  - {name: kf-h[1:3], address: '10.250.0.[11:13]', roles: [control-plane]}
+                  - {name: 'kf-h[1:3]', address: '10.250.0.[11:13]', roles: [control-plane]}
                   - {name: kf-h4, address: 10.250.0.14, roles: [worker]}
                   # a non-root user whose sudo asks for the password (fed on stdin, never on a command line)
                   - {name: kf-h5, address: 10.250.0.15, roles: [worker], ssh: {user: kfuser, password: '${file:%s}', sudo: password}}

@@ -79,10 +79,16 @@ public final class ClusterApi {
         });
     }
 
-    private static boolean answers(URI url) {
+    /**
+     * True when this machine reaches the address: a connection, or a refusal (the host answered; its API server is
+     * just not listening yet). A time-out or an unreachable network means a firewall or routing is in the way.
+     */
+    static boolean answers(URI url) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(url.getHost().replace("[", "").replace("]", ""), url.getPort()), PROBE_MILLIS);
             return true;
+        } catch (java.net.ConnectException e) {
+            return String.valueOf(e.getMessage()).contains("refused");
         } catch (IOException e) {
             return false;
         }

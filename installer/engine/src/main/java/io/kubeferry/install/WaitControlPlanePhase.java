@@ -18,6 +18,7 @@ import java.util.List;
 public final class WaitControlPlanePhase extends HostPhase {
     static final int KUBELET_SECONDS = 120;
     static final Duration READYZ_TIMEOUT = Duration.ofMinutes(4);
+    static final int API_LISTEN_SECONDS = 180;
     private final InstallRun run;
 
     public WaitControlPlanePhase(InstallRun run) {
@@ -42,6 +43,7 @@ public final class WaitControlPlanePhase extends HostPhase {
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
         KubeletWait.healthz(host, remote, KUBELET_SECONDS);
+        apiServerListening(ctx, host, remote);
         try (KubeApi api = run.api().openOn(ctx, host, "admin.conf")) {
             api.waitForReadyz(READYZ_TIMEOUT, line -> ctx.console().detail("    " + host.name() + ": " + line));
         } catch (HostFailureException e) {
@@ -49,6 +51,21 @@ public final class WaitControlPlanePhase extends HostPhase {
                     + HostDiagnosis.describe(HostDiagnosis.diagnose(remote)), e);
         }
         ctx.console().detail("    " + host.name() + ": API server ready");
+    }
+
+    /**
+     * Waits on the host until its API server answers HTTPS at all (any status): before that, a connection through
+     * an SSH tunnel fails like a TLS error, which the API client rightly does not retry.
+     */
+    private static void apiServerListening(RunContext ctx, Host host, RemoteHost remote) {
+        int port = ctx.inventory().cluster().controlPlaneEndpoint().port();
+        String loop = "command -v curl >/dev/null 2>&1 || exit 0; i=0; while [ $i -lt " + API_LISTEN_SECONDS + " ]; do"
+                + " code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 https://127.0.0.1:" + port + "/readyz 2>/dev/null);"
+                + " case \"$code\" in ''|000) ;; *) exit 0;; esac; sleep 1; i=$((i+1)); done; exit 1";
+        if (remote.exec(loop, Duration.ofSeconds(API_LISTEN_SECONDS + 30)).exitCode() != 0) {
+            throw new HostFailureException(host.name(), "the API server does not listen on port " + port + " after "
+                    + API_LISTEN_SECONDS + " s; found on the host:\n    " + HostDiagnosis.describe(HostDiagnosis.diagnose(remote)));
+        }
     }
 
     @Override
