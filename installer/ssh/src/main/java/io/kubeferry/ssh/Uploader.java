@@ -34,6 +34,28 @@ final class Uploader {
         int slash = remotePath.lastIndexOf('/');
         return remotePath.substring(0, slash + 1) + "." + remotePath.substring(slash + 1) + PART_SUFFIX;
     }
+
+    /**
+     * For a sudo login user: {@code /var/tmp/kubeferry-upload-USER/<hash>-name.kfpart}. SFTP runs as that user, who
+     * may not be able to enter the target's directory (the kubelet's /var/lib/kubelet is 0700 root), so the bytes go
+     * to a directory of the user's own (made by root, 0700, refused when it is a link) and root copies them next to
+     * the target and renames them in.
+     */
+    static String stagedPartPath(String user, String remotePath) {
+        String name = remotePath.substring(remotePath.lastIndexOf('/') + 1);
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(remotePath.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return stagingDir(user) + "/" + java.util.HexFormat.of().formatHex(digest).substring(0, 16) + "-" + name + PART_SUFFIX;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JVM", e);
+        }
+    }
+
+    static String stagingDir(String user) {
+        return "/var/tmp/kubeferry-upload-" + user;
+    }
+
     private static final Duration REMOTE_HASH_TIMEOUT = Duration.ofMinutes(10);
 
     private final SshHost host;
@@ -52,7 +74,7 @@ final class Uploader {
         if (mode < 0 || mode > 07777) {
             throw new BadInputException(host.name(), "bad file mode " + Integer.toOctalString(mode) + " for " + remotePath);
         }
-        String part = partPath(remotePath);
+        String part = host.settings().needsSudo() ? stagedPartPath(host.settings().user(), remotePath) : partPath(remotePath);
         long size = src.size();
         String sha = null;
         KubeferryException last = null;
@@ -178,7 +200,10 @@ final class Uploader {
      * user, SFTP runs as the login user: the file is then theirs, still 0600.
      */
     private void preparePart(String part) {
+        String staging = host.settings().needsSudo() ? stagingDir(host.settings().user()) : null;
         String script = "P=" + Shell.quote(part) + "\n"
+                + (staging == null ? "" : "S=" + Shell.quote(staging) + "; if [ -L \"$S\" ]; then echo \"$S is a link\" >&2;"
+                + " exit 1; fi; mkdir -p -- \"$S\" && chown -- " + Shell.quote(host.settings().user()) + " \"$S\" && chmod 700 -- \"$S\" || exit 1\n")
                 + "umask 077; [ -f \"$P\" ] || : > \"$P\" || exit 1; chmod 600 -- \"$P\" || exit 1\n"
                 + (host.settings().needsSudo() ? "chown -- " + Shell.quote(host.settings().user()) + " \"$P\" || exit 1\n" : "");
         checked(script, Duration.ofMinutes(1), "prepare " + part);
@@ -203,7 +228,10 @@ final class Uploader {
         String script = "T=" + Shell.quote(target) + "; P=" + Shell.quote(part) + "\n"
                 + "s=$(sha256sum < \"$P\" | cut -d' ' -f1) || exit 1\n"
                 + "if [ \"$s\" != " + sha + " ]; then rm -f -- \"$P\"; echo mismatch; exit 0; fi\n"
-                + "chown 0:0 -- \"$P\" && chmod " + Integer.toOctalString(mode) + " -- \"$P\" && mv -f -- \"$P\" \"$T\""
+                + (partPath(target).equals(part)
+                ? "chown 0:0 -- \"$P\" && chmod " + Integer.toOctalString(mode) + " -- \"$P\" && mv -f -- \"$P\" \"$T\""
+                : "N=" + Shell.quote(partPath(target) + ".new") + "; cp -- \"$P\" \"$N\" && chown 0:0 -- \"$N\" && chmod "
+                + Integer.toOctalString(mode) + " -- \"$N\" && mv -f -- \"$N\" \"$T\" && rm -f -- \"$P\"")
                 + " && echo installed\n";
         ExecResult r = checked(script, REMOTE_HASH_TIMEOUT, "install " + target);
         return r.stdout().contains("installed");

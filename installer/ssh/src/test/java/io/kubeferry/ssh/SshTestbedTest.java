@@ -359,12 +359,20 @@ class SshTestbedTest {
                 @Override
                 public void progress(String h, String path, long done, long total) {
                     if (inTransit.isEmpty()) {
-                        inTransit.add(tb.exec(h2, "stat -c '%a %U' " + Uploader.partPath(remoteKey)).stdout().strip());
+                        inTransit.add(tb.exec(h2, "stat -c '%a %U' " + Uploader.stagedPartPath("kfuser", remoteKey)).stdout().strip());
                     }
                 }
             });
             assertEquals(List.of("600 kfuser"), inTransit);
             assertEquals("600 root", tb.exec(h2, "stat -c '%a %U' " + remoteKey).stdout().strip());
+            // a directory kfuser cannot enter (as the kubelet's 0700 /var/lib/kubelet): the bytes go by its own
+            // staging directory, and root puts them in place
+            tb.exec(h2, "mkdir -p /etc/kubeferry-test/private && chmod 700 /etc/kubeferry-test/private");
+            assertFalse(kfuser.put("secret\n".getBytes(), "/etc/kubeferry-test/private/config.yaml", 0644).skipped());
+            assertEquals("644 root secret", tb.exec(h2, "stat -c '%a %U' /etc/kubeferry-test/private/config.yaml; "
+                    + "cat /etc/kubeferry-test/private/config.yaml").stdout().replace("\n", " ").strip());
+            assertEquals("", tb.exec(h2, "ls -A /etc/kubeferry-test/private | grep -v '^config.yaml$'; ls -A "
+                    + Uploader.stagingDir("kfuser")).stdout().strip(), "no partial file left behind");
         }
         Host nopass = host(h2, ssh("kfnopass", null, tb.privateKey(), Sudo.PASSWORDLESS, null, null, tb.knownHosts(),
                 HostKeyPolicy.STRICT));
