@@ -57,7 +57,7 @@ import java.util.regex.Pattern;
  * @param archive       the bundle's tar.gz
  * @param dir           the bundle unpacked ({@code tar xzf}): the directory holding {@code install} and {@code bundle.yaml}
  * @param manifest      its bundle.yaml
- * @param realEtcdImage whether the etcd image holds the real etcd (false while the placeholder images are used)
+ * @param realEtcdImage whether the etcd image holds the real etcd (StandInImages)
  * @param elapsed       how long the build took, parts and images included
  */
 public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolean realEtcdImage, Duration elapsed) {
