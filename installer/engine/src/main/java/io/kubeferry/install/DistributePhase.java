@@ -49,8 +49,12 @@ public final class DistributePhase extends HostPhase {
         BundleManifest m = run.bundle().manifest();
         for (BundleBinaries.Placement p : BundleBinaries.NODE_BINARIES) {
             BundleManifest.Binary b = binary(m, p.name(), arch);
+            String sha = sha256(m, b.path());
+            if (remote.exec(BundleBinaries.checkCommand(p, sha)).stdout().contains("unchanged")) {
+                continue; // installed from this very artifact: nothing to send (a second run hashes nothing big)
+            }
             send(ctx, host, remote, b.path(), 0755);
-            String out = remote.execChecked(BundleBinaries.installCommand(p, b, sha256(m, b.path()))).stdout();
+            String out = remote.execChecked(BundleBinaries.installCommand(p, b, sha)).stdout();
             if (out.contains("installed")) {
                 ctx.changed(host.name(), "installed " + p.name() + " " + b.version());
                 if (p.name().equals("kubelet") || p.name().equals("containerd")) {
@@ -59,7 +63,7 @@ public final class DistributePhase extends HostPhase {
                 }
             }
         }
-        if (m.imageArchive() != null) {
+        if (m.imageArchive() != null && !RuntimePhase.imagesImported(remote, sha256(m, m.imageArchive()))) {
             send(ctx, host, remote, m.imageArchive(), 0644);
         }
         for (HostFile f : run.plan().pkiFilesFor(host)) {
@@ -79,14 +83,16 @@ public final class DistributePhase extends HostPhase {
         for (BundleBinaries.Placement p : BundleBinaries.NODE_BINARIES) {
             BundleManifest.Binary b = binary(m, p.name(), arch);
             String sha = sha256(m, b.path());
+            if (!remote.exec(BundleBinaries.checkCommand(p, sha)).stdout().contains("install")) {
+                continue;
+            }
             if (differs(remote, BundleBinaries.stagedPath(b.path()), sha)) {
                 ctx.plan().change(host.name(), title(), "copy " + b.path() + " (" + size(m, b.path()) + ")");
             }
-            if (remote.exec(BundleBinaries.checkCommand(p, sha)).stdout().contains("install")) {
-                ctx.plan().change(host.name(), title(), "install " + p.name() + " " + b.version() + " (" + p.marker() + ")");
-            }
+            ctx.plan().change(host.name(), title(), "install " + p.name() + " " + b.version() + " (" + p.marker() + ")");
         }
-        if (m.imageArchive() != null && differs(remote, BundleBinaries.stagedPath(m.imageArchive()), sha256(m, m.imageArchive()))) {
+        if (m.imageArchive() != null && !RuntimePhase.imagesImported(remote, sha256(m, m.imageArchive()))
+                && differs(remote, BundleBinaries.stagedPath(m.imageArchive()), sha256(m, m.imageArchive()))) {
             ctx.plan().change(host.name(), title(), "copy " + m.imageArchive() + " (" + size(m, m.imageArchive()) + ")");
         }
         if (!run.hasPlan()) {

@@ -43,10 +43,13 @@ public final class NodesPhase implements Phase {
         Map<String, NodeMetadata> meta = run.plan().rendered().nodeMetadata();
         try (KubeApi api = run.api().open(ctx, "admin.conf")) {
             for (Host h : ctx.inventory().nodes()) {
-                var before = api.waitForNodeReady(h.name(), NODE_READY_TIMEOUT, line -> ctx.console().detail("    " + h.name() + ": " + line));
+                var node = api.waitForNodeReady(h.name(), NODE_READY_TIMEOUT, line -> ctx.console().detail("    " + h.name() + ": " + line));
                 NodeMetadata m = meta.get(h.name());
-                var after = api.markNode(h.name(), m == null ? Map.of() : m.labels(), m == null ? Map.of() : m.annotations(), taints(h));
-                if (!after.getMetadata().getResourceVersion().equals(before.getMetadata().getResourceVersion())) {
+                Map<String, String> labels = m == null ? Map.of() : m.labels();
+                Map<String, String> annotations = m == null ? Map.of() : m.annotations();
+                // judged on the marks themselves: the kubelet's heartbeats change the Node's resourceVersion anyway
+                if (!hasMarks(node, labels, annotations, taints(h))) {
+                    api.markNode(h.name(), labels, annotations, taints(h));
                     ctx.changed(DryRunPlan.CLUSTER, "marked node " + h.name() + " (labels, annotations, taints)");
                 }
             }
@@ -57,6 +60,19 @@ public final class NodesPhase implements Phase {
     public void dryRun(RunContext ctx) {
         ctx.plan().change(DryRunPlan.CLUSTER, title(), "label, annotate and taint the nodes where they are not yet"
                 + " (control-plane labels and taint, inventory taints)");
+    }
+
+    /** True when the Node already has every label and annotation with its value and every taint (key and effect). */
+    static boolean hasMarks(io.fabric8.kubernetes.api.model.Node node, Map<String, String> labels,
+                            Map<String, String> annotations, List<Taint> taints) {
+        Map<String, String> haveLabels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
+        Map<String, String> haveAnnotations = node.getMetadata().getAnnotations() == null ? Map.of() : node.getMetadata().getAnnotations();
+        List<io.fabric8.kubernetes.api.model.Taint> haveTaints = node.getSpec() == null || node.getSpec().getTaints() == null
+                ? List.of() : node.getSpec().getTaints();
+        return labels.entrySet().stream().allMatch(e -> e.getValue().equals(haveLabels.get(e.getKey())))
+                && annotations.entrySet().stream().allMatch(e -> e.getValue().equals(haveAnnotations.get(e.getKey())))
+                && taints.stream().allMatch(t -> haveTaints.stream().anyMatch(x -> t.key().equals(x.getKey())
+                && t.effect().equals(x.getEffect())));
     }
 
     static List<Taint> taints(Host h) {

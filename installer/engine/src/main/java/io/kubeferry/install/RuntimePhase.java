@@ -55,13 +55,12 @@ public final class RuntimePhase extends ComponentsPhase {
         }
         List<String> missing = missingImages(remote, m);
         if (!missing.isEmpty()) {
-            // a stamp from an earlier import while someone removed images since: import once more, then judge
-            remote.exec("rm -f " + IMAGES_STAMP + " && ctr -n k8s.io images import " + tar + " >/dev/null", Duration.ofMinutes(15));
-            missing = missingImages(remote, m);
-        }
-        if (!missing.isEmpty()) {
-            throw new HostFailureException(host.name(), "containerd lacks images after the import: " + missing
-                    + "; the kubelet would fail to pull them (nothing is pulled from the internet)");
+            // imported once, removed since (crictl rmi, a pruning job): forget the import, so the next run sends the
+            // archive again and imports it
+            remote.exec("rm -f " + IMAGES_STAMP);
+            throw new HostFailureException(host.name(), "containerd lacks images the bundle has: " + missing
+                    + "; the kubelet would fail to pull them (nothing is pulled from the internet): run apply again,"
+                    + " it imports them anew");
         }
     }
 
@@ -75,6 +74,11 @@ public final class RuntimePhase extends ComponentsPhase {
                 ctx.plan().change(host.name(), title(), "import " + m.images().size() + " images into containerd (k8s.io)");
             }
         }
+    }
+
+    /** True when this archive's images were imported on the host (its stamp): the archive need not be there. */
+    static boolean imagesImported(RemoteHost remote, String archiveSha256) {
+        return remote.exec("cat " + IMAGES_STAMP + " 2>/dev/null").stdout().strip().equals(archiveSha256);
     }
 
     private static List<String> missingImages(RemoteHost remote, BundleManifest m) {
