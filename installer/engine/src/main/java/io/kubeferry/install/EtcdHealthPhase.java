@@ -45,14 +45,19 @@ public final class EtcdHealthPhase extends HostPhase {
 
     /** etcdctl's health check of the member at its own client URL, with the healthcheck client. */
     static String healthCommand(Host member) {
-        return BundleBinaries.BIN_DIR + "/etcdctl --endpoints=" + Shell.quote(Addresses.httpsUrl(member.internalAddress(), 2379))
-                + " --cacert=" + PKI + "/ca.crt --cert=" + PKI + "/healthcheck-client.crt --key=" + PKI
-                + "/healthcheck-client.key --dial-timeout=3s --command-timeout=3s endpoint health";
+        return healthCommand(Addresses.httpsUrl(member.internalAddress(), 2379), BundleBinaries.BIN_DIR + "/etcdctl", PKI);
+    }
+
+    /** The same for any client URL, etcdctl and directory of the etcd CA and healthcheck client (tests move them). */
+    static String healthCommand(String clientUrl, String etcdctl, String pkiDir) {
+        return "ETCDCTL_API=3 " + etcdctl + " --endpoints=" + Shell.quote(clientUrl) + " --cacert=" + pkiDir + "/ca.crt --cert="
+                + pkiDir + "/healthcheck-client.crt --key=" + pkiDir + "/healthcheck-client.key --dial-timeout=3s"
+                + " --command-timeout=3s endpoint health";
     }
 
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
-        String check = "ETCDCTL_API=3 " + healthCommand(host);
+        String check = healthCommand(host);
         String loop = "i=0; while [ $i -lt " + SECONDS + " ]; do out=$(" + check + " 2>&1) && { echo \"$out\"; exit 0; };"
                 + " sleep 2; i=$((i+2)); done; echo \"$out\"; exit 1";
         ExecResult r = remote.exec(loop, Duration.ofSeconds(SECONDS + 30));

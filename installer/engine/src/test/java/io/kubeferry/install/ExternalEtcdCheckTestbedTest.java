@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * The external-etcd check against a REAL etcd (Debian 13's 3.5.16) with TLS and client-certificate auth on one
  * test-datacenter host, run from another host as the first control plane would: the check's own curl command and
  * its judgement of the answer. A good client pair passes; a client certificate of another CA, a CA that did not
- * sign the server, and an endpoint where nothing listens each fail naming the TLS or connection error.
+ * sign the server, and an endpoint where nothing listens each fail naming the TLS or connection error. wait-etcd's
+ * etcdctl command is run against the same member.
  */
 class ExternalEtcdCheckTestbedTest {
     /** Off etcd's default ports and the PKI test's, so no other etcd can answer for this one. */
@@ -79,6 +80,9 @@ class ExternalEtcdCheckTestbedTest {
             }
         }
         for (HostFile f : pki.filesFor(other, member)) {
+            if (f.path().endsWith("etcd/ca.crt")) {
+                server.append(write(ROOT + "/foreign-ca.crt", f.content(), f.mode()));
+            }
             if (f.path().endsWith("etcd/ca.crt") || f.path().contains("apiserver-etcd-client.")) {
                 client.append(write(ROOT + "/foreign" + f.path(), f.content(), f.mode()));
             }
@@ -172,6 +176,20 @@ class ExternalEtcdCheckTestbedTest {
         assertNotNull(problem);
         assertTrue(problem.startsWith("curl exit 60: "), problem); // curl: SSL certificate problem
         assertTrue(problem.contains("certificate"), problem);
+    }
+
+    /** The same real member answers wait-etcd's own etcdctl command with the healthcheck client. */
+    @Test
+    void waitEtcdsHealthCommandSeesTheMemberHealthy() throws Exception {
+        waitHealthy();
+        String pkiDir = ROOT + "/etc/kubernetes/pki/etcd";
+        ExecResult r = testbed.exec(etcdHost, EtcdHealthPhase.healthCommand(endpoint(), ETCD + "ctl", pkiDir));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue((r.stdout() + r.stderr()).contains(endpoint() + " is healthy"), r.stdout() + r.stderr());
+        // control: the other cluster's CA does not verify this member
+        ExecResult bad = testbed.exec(etcdHost, EtcdHealthPhase.healthCommand(endpoint(), ETCD + "ctl", pkiDir)
+                .replace("--cacert=" + pkiDir + "/ca.crt", "--cacert=" + ROOT + "/foreign-ca.crt"));
+        assertNotEquals(0, bad.exitCode(), bad.stdout());
     }
 
     @Test
