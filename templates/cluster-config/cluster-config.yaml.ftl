@@ -41,9 +41,21 @@ data:
     dns: {}
     encryptionAlgorithm: ${cluster.keyAlgorithm}
     etcd:
+<#if etcd.mode == "static-pod">
       local:
         dataDir: /var/lib/etcd
 <@extraArgList extraArgs["etcd"] "        "/>
+<#else>
+<#-- etcd that kubeadm does not run (a host service, as kubespray configures kubeadm, or the user's) is external to it -->
+      external:
+        caFile: /etc/kubernetes/pki/etcd/ca.crt
+        certFile: /etc/kubernetes/pki/apiserver-etcd-client.crt
+        endpoints:
+<#list etcd.apiServerUrls?split(",") as url>
+        - ${q(url)}
+</#list>
+        keyFile: /etc/kubernetes/pki/apiserver-etcd-client.key
+</#if>
     imageRepository: ${q(cluster.imageRepository)}
     kubernetesVersion: ${cluster.versionTag}
     networking:

@@ -1,35 +1,7 @@
 <#import "/common/macros.ftl" as m>
 <#-- kubeadm's local etcd static pod (reference 3.6, 3.7, 3.8). All members start together: the full
      initial cluster and state "new" (kubeadm instead starts one member and adds the others as learners). -->
-<#assign adv = m.urlHost(host.internalAddress)>
-<#assign loopback = host.internalAddress?contains(":")?then("[::1]", "127.0.0.1")>
-<#assign defaults = {
-  "advertise-client-urls": "https://" + adv + ":2379",
-  "cert-file": "/etc/kubernetes/pki/etcd/server.crt",
-  "client-cert-auth": "true",
-  "data-dir": "/var/lib/etcd",
-  "initial-advertise-peer-urls": "https://" + adv + ":2380",
-  "initial-cluster": etcd.initialCluster,
-  "initial-cluster-state": "new",
-  "key-file": "/etc/kubernetes/pki/etcd/server.key",
-  "listen-client-urls": "https://" + loopback + ":2379,https://" + adv + ":2379",
-  "listen-metrics-urls": "http://" + loopback + ":2381",
-  "listen-peer-urls": "https://" + adv + ":2380",
-  "name": host.name,
-  "peer-cert-file": "/etc/kubernetes/pki/etcd/peer.crt",
-  "peer-client-cert-auth": "true",
-  "peer-key-file": "/etc/kubernetes/pki/etcd/peer.key",
-  "peer-trusted-ca-file": "/etc/kubernetes/pki/etcd/ca.crt",
-  "snapshot-count": "10000",
-  "trusted-ca-file": "/etc/kubernetes/pki/etcd/ca.crt"
-}>
-<#if etcd.atLeast36>
-<#-- etcd 3.6 dropped the experimental- names (kubeadm 1.34, PR #132838) -->
-<#assign defaults = defaults + {"feature-gates": "InitialCorruptCheck=true", "watch-progress-notify-interval": "5s"}>
-<#else>
-<#assign defaults = defaults + {"experimental-initial-corrupt-check": "true", "experimental-watch-progress-notify-interval": "5s"}>
-</#if>
-<#assign args = defaults + extraArgs["etcd"]>
+<#include "/etcd/args.ftl">
 <#macro probe path>
       httpGet:
         host: ${q(loopback?replace("[", "")?replace("]", ""))}

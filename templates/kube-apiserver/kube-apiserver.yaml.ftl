@@ -3,10 +3,12 @@
      inventory's extraArgs.kube-apiserver replace them by name; rendered sorted. -->
 <#assign extra = extraArgs["kube-apiserver"]>
 <#assign adv = host.internalAddress>
-<#if host.isEtcdMember>
+<#-- a stacked member's apiserver uses its local etcd (kubeadm); otherwise every member (host-service, or a control
+     plane without etcd) or the user's endpoints (external) -->
+<#if etcd.mode == "static-pod" && host.isEtcdMember>
 <#assign etcdServers = "https://" + adv?contains(":")?then("[::1]", "127.0.0.1") + ":2379">
 <#else>
-<#assign etcdServers = etcd.clientUrls>
+<#assign etcdServers = etcd.apiServerUrls>
 </#if>
 <#assign defaults = {
   "advertise-address": adv,

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 final class ClusterSection {
     static final Set<String> CLUSTER_KEYS = Set.of("name", "kubernetesVersion", "controlPlaneEndpoint", "networking",
-            "certificates", "extraArgs", "imageRepository");
+            "certificates", "extraArgs", "imageRepository", "etcd");
     static final Set<String> ENDPOINT_KEYS = Set.of("address", "port", "mode");
     static final Set<String> NETWORKING_KEYS = Set.of("podSubnet", "serviceSubnet", "dnsDomain", "cni");
     static final Set<String> CERT_KEYS = Set.of("keyAlgorithm", "caValidity", "certValidity", "apiServerCertSANs");
@@ -40,8 +40,13 @@ final class ClusterSection {
     private ClusterSection() {
     }
 
-    static ClusterSpec parse(YamlCursor c, List<HostsSection.Entry> hosts) {
+    /** The cluster (null when in error) and the etcd settings, read even when another part is in error. */
+    record Parsed(ClusterSpec spec, EtcdSection.Parsed etcd) {
+    }
+
+    static Parsed parse(YamlCursor c, List<HostsSection.Entry> hosts, SecretResolver resolver) {
         Map<String, YamlCursor> f = c.fields(CLUSTER_KEYS);
+        EtcdSection.Parsed etcd = EtcdSection.parse(f.get("etcd"), c, resolver);
         String name = Optional.ofNullable(f.get("name")).flatMap(YamlCursor::string).orElse("kubernetes");
         if (!Syntax.DNS_LABEL.matcher(name).matches() || name.length() > 63) {
             f.get("name").error("cluster name '" + name + "' must be a DNS label: lowercase letters, digits and '-'");
@@ -59,10 +64,16 @@ final class ClusterSection {
         }
         String imageRepository = Optional.ofNullable(f.get("imageRepository")).flatMap(YamlCursor::string)
                 .orElse(ClusterSpec.DEFAULT_IMAGE_REPOSITORY);
-        if (version == null || networking == null || endpoint == null || certs == null) {
-            return null;
+        if (etcd.mode() == EtcdSettings.Mode.EXTERNAL && f.containsKey("extraArgs")) {
+            f.get("extraArgs").entries().entrySet().stream().filter(e -> e.getKey().equals("etcd")).forEach(e ->
+                    e.getValue().error("extraArgs.etcd has no effect with an external etcd (Kubeferry does not run it);"
+                            + " remove it"));
         }
-        return new ClusterSpec(name, version, endpoint, networking, certs, extraArgs, imageRepository);
+        if (version == null || networking == null || endpoint == null || certs == null || etcd.settings() == null) {
+            return new Parsed(null, etcd);
+        }
+        return new Parsed(new ClusterSpec(name, version, endpoint, networking, certs, extraArgs, imageRepository,
+                etcd.settings()), etcd);
     }
 
     private static KubernetesVersion version(YamlCursor cluster, YamlCursor vc) {

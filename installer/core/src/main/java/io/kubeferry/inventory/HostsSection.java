@@ -21,7 +21,7 @@ final class HostsSection {
     private static final Pattern TAINT_TEXT = Pattern.compile("([^=:]+)(=([^:]*))?:(\\w+)");
 
     /** A host and where it was written, for cross-checks that must point at the file. */
-    record Entry(Host host, YamlCursor cursor, YamlCursor addressCursor, YamlCursor internalCursor) {
+    record Entry(Host host, YamlCursor cursor, YamlCursor addressCursor, YamlCursor internalCursor, YamlCursor rolesCursor) {
     }
 
     private final SshSection ssh;
@@ -87,7 +87,8 @@ final class HostsSection {
                 continue;
             }
             out.add(new Entry(new Host(n, a, in, settings, roles, labels, taints), c, f.get("address"),
-                    f.containsKey("internalAddress") ? f.get("internalAddress") : f.get("address")));
+                    f.containsKey("internalAddress") ? f.get("internalAddress") : f.get("address"),
+                    f.getOrDefault("roles", c)));
         }
         return out;
     }
@@ -111,11 +112,6 @@ final class HostsSection {
         }
         if (roles.isEmpty() && written.isEmpty()) {
             rc.error("give at least one role: control-plane, worker or etcd");
-        }
-        if (roles.contains(Role.ETCD) && !roles.contains(Role.CONTROL_PLANE)) {
-            // stacked etcd is a static pod, and only nodes with a kubelet run static pods
-            rc.error("etcd on hosts of its own is not supported yet: etcd runs on the control-plane hosts; give the"
-                    + " etcd role together with control-plane, or to no host (then every control-plane host runs etcd)");
         }
         return roles;
     }

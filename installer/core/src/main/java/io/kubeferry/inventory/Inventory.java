@@ -28,10 +28,21 @@ public record Inventory(Path source, ClusterSpec cluster, List<Host> hosts) {
         return hosts.stream().filter(h -> h.has(Role.CONTROL_PLANE) || h.has(Role.WORKER)).toList();
     }
 
-    /** etcd members: hosts with the etcd role, or the control-plane hosts when none has it (stacked etcd). */
+    /**
+     * The etcd members Kubeferry installs: with static pods the hosts with the etcd role, or the control-plane hosts
+     * when none has it (stacked etcd); as host services the hosts with the etcd role; none for an external etcd.
+     */
     public List<Host> etcdMembers() {
         List<Host> explicit = hosts.stream().filter(h -> h.has(Role.ETCD)).toList();
-        return explicit.isEmpty() ? controlPlanes() : explicit;
+        return switch (cluster.etcd().mode()) {
+            case STATIC_POD -> explicit.isEmpty() ? controlPlanes() : explicit;
+            case HOST_SERVICE -> explicit;
+            case EXTERNAL -> List.of();
+        };
+    }
+
+    public EtcdSettings.Mode etcdMode() {
+        return cluster.etcd().mode();
     }
 
     public Optional<Host> host(String name) {

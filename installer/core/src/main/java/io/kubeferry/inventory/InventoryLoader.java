@@ -130,11 +130,13 @@ public final class InventoryLoader {
                 top.get("hosts").error("no hosts listed");
             }
         }
-        ClusterSpec cluster = top.containsKey("cluster") ? ClusterSection.parse(top.get("cluster"), hosts) : null;
+        ClusterSection.Parsed parsed = top.containsKey("cluster") ? ClusterSection.parse(top.get("cluster"), hosts, resolver)
+                : new ClusterSection.Parsed(null, new EtcdSection.Parsed(EtcdSettings.STATIC_POD, root));
+        ClusterSpec cluster = parsed.spec();
         if (!top.containsKey("cluster")) {
             root.error("missing 'cluster': give at least cluster.kubernetesVersion");
         }
-        CrossChecks.check(cluster, hosts, top.get("hosts") != null ? top.get("hosts") : root);
+        CrossChecks.check(cluster, parsed.etcd(), hosts, top.get("hosts") != null ? top.get("hosts") : root);
         return cluster == null ? null : new Inventory(file, cluster, hosts.stream().map(HostsSection.Entry::host).toList());
     }
 }

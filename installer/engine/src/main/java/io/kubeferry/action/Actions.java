@@ -77,7 +77,13 @@ public final class Actions {
                 new PreflightPhase(run),
                 new PlanPhase(run),
                 new DistributePhase(run),
+                new io.kubeferry.install.ExternalEtcdCheckPhase(),
                 new RuntimePhase(run),
+                // etcd as host services: every member started first, then waited for (health needs the quorum)
+                new ComponentsPhase("etcd", "etcd members as host services", run,
+                        inv -> inv.etcdMode() == io.kubeferry.inventory.EtcdSettings.Mode.HOST_SERVICE ? inv.etcdMembers()
+                                : List.of(), java.util.Set.of("etcd")),
+                new io.kubeferry.install.EtcdHealthPhase(),
                 new ComponentsPhase("control-plane", "Control plane: etcd, static pods, kubelet", run,
                         io.kubeferry.inventory.Inventory::controlPlanes, java.util.Set.of("apiserver-proxy", "etcd",
                         "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet")),

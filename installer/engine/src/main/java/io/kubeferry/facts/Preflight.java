@@ -2,6 +2,7 @@ package io.kubeferry.facts;
 
 import io.kubeferry.host.HostFacts;
 import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Role;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ public final class Preflight {
     /** Ports kubeadm's preflight checks on control-plane nodes. */
     static final Set<Integer> CONTROL_PLANE_PORTS = Set.of(6443, 2379, 2380, 10250, 10257, 10259);
     static final Set<Integer> NODE_PORTS = Set.of(10250);
+    static final Set<Integer> ETCD_PORTS = Set.of(2379, 2380);
     static final long MIN_VAR_LIB_KB = 10L * 1024 * 1024;
     static final double MAX_SKEW_SECONDS = 30;
 
@@ -46,9 +48,10 @@ public final class Preflight {
                     "clock differs from this machine's by %.0f s: certificates may look not-yet-valid and etcd"
                             + " elections fail; sync time (chrony/ntp)", f.clockSkewSeconds())));
         }
-        Set<Integer> needed = host.isControlPlane() ? CONTROL_PLANE_PORTS : NODE_PORTS;
+        Set<Integer> needed = host.isControlPlane() ? CONTROL_PLANE_PORTS
+                : host.has(Role.WORKER) ? NODE_PORTS : Set.of();
         for (int port : f.portsInUse()) {
-            if (needed.contains(port)) {
+            if (needed.contains(port) || host.has(Role.ETCD) && ETCD_PORTS.contains(port)) {
                 out.add(new Finding(Level.WARNING, h, "port " + port + " is already in use (an earlier install,"
                         + " or another program)"));
             }

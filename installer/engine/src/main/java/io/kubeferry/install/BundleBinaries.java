@@ -2,6 +2,11 @@ package io.kubeferry.install;
 
 import io.kubeferry.bundle.BundleManifest;
 import io.kubeferry.host.Shell;
+import io.kubeferry.inventory.EtcdSettings;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Inventory;
+
+import java.util.ArrayList;
 
 import java.util.List;
 import java.util.Optional;
@@ -28,7 +33,7 @@ public final class BundleBinaries {
     public record Placement(String name, String marker, String install) {
     }
 
-    /** Every node gets these, in this order; etcd's archive is only for etcd host services (not yet supported). */
+    /** Every node gets these, in this order; etcd's archive is only for etcd host services ({@link #ETCD}). */
     public static final List<Placement> NODE_BINARIES = List.of(
             bare("kubelet", BIN_DIR + "/kubelet"),
             bare("kubectl", BIN_DIR + "/kubectl"),
@@ -38,7 +43,28 @@ public final class BundleBinaries {
             new Placement("crictl", BIN_DIR + "/crictl", "tar -xzf \"$SRC\" -C " + BIN_DIR + " crictl"),
             new Placement("cni-plugins", "/opt/cni/bin/bridge", "mkdir -p /opt/cni/bin && tar -xzf \"$SRC\" -C /opt/cni/bin"));
 
+    /**
+     * etcd's release archive ({@code etcd-vX-linux-ARCH/etcd}, {@code etcdctl}) for the members of a host-service etcd:
+     * unpacked next to its place and renamed over it (a running etcd is replaced, not written into).
+     */
+    public static final Placement ETCD = new Placement("etcd", BIN_DIR + "/etcd",
+            "d=$(mktemp -d " + BIN_DIR + "/.etcd.XXXXXX) && tar -xzf \"$SRC\" -C \"$d\" --strip-components=1"
+                    + " && chmod 0755 \"$d/etcd\" \"$d/etcdctl\" && mv -f \"$d/etcd\" " + BIN_DIR + "/etcd"
+                    + " && mv -f \"$d/etcdctl\" " + BIN_DIR + "/etcdctl && rm -rf \"$d\"");
+
     private BundleBinaries() {
+    }
+
+    /** What this host gets: the node binaries on nodes, etcd on the members of a host-service etcd. */
+    public static List<Placement> placementsFor(Inventory inventory, Host host) {
+        List<Placement> out = new ArrayList<>();
+        if (inventory.nodes().contains(host)) {
+            out.addAll(NODE_BINARIES);
+        }
+        if (inventory.etcdMode() == EtcdSettings.Mode.HOST_SERVICE && inventory.etcdMembers().contains(host)) {
+            out.add(ETCD);
+        }
+        return out;
     }
 
     /** A bare binary: copied next to its place and renamed over it (a running binary is replaced, not written into). */

@@ -16,8 +16,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Puts the bundle's binaries, its image archive and the host's certificates and kubeconfigs on every node, and
- * installs the binaries in their places. Files are sent by the {@link FileDistributor} (skipped when the host
+ * Puts the bundle's binaries, its image archive and the host's certificates and kubeconfigs on every node (an etcd
+ * host of a host-service etcd gets the etcd archive and its certificates only), and installs the binaries in their
+ * places. Files are sent by the {@link FileDistributor} (skipped when the host
  * has them with the same sha256, resumed when cut) into {@link BundleBinaries#STAGING_DIR}; installing is
  * recorded per artifact, so a second run sends and installs nothing.
  */
@@ -38,16 +39,18 @@ public final class DistributePhase extends HostPhase {
         return "Distribute binaries, images and certificates";
     }
 
+    /** Every host: nodes, and the etcd hosts of a host-service etcd (their binary and certificates only). */
     @Override
     public List<Host> hosts(RunContext ctx) {
-        return ctx.inventory().nodes();
+        return ctx.inventory().hosts();
     }
 
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
         String arch = arch(ctx, host);
         BundleManifest m = run.bundle().manifest();
-        for (BundleBinaries.Placement p : BundleBinaries.NODE_BINARIES) {
+        boolean node = ctx.inventory().nodes().contains(host);
+        for (BundleBinaries.Placement p : BundleBinaries.placementsFor(ctx.inventory(), host)) {
             BundleManifest.Binary b = binary(m, p.name(), arch);
             String sha = sha256(m, b.path());
             if (remote.exec(BundleBinaries.checkCommand(p, sha)).stdout().contains("unchanged")) {
@@ -57,13 +60,13 @@ public final class DistributePhase extends HostPhase {
             String out = remote.execChecked(BundleBinaries.installCommand(p, b, sha)).stdout();
             if (out.contains("installed")) {
                 ctx.changed(host.name(), "installed " + p.name() + " " + b.version());
-                if (p.name().equals("kubelet") || p.name().equals("containerd")) {
+                if (p.name().equals("kubelet") || p.name().equals("containerd") || p.name().equals("etcd")) {
                     // a new binary under a running daemon: restart it where it runs (a first install starts it later)
                     remote.execChecked("if systemctl is-active --quiet " + p.name() + "; then systemctl restart " + p.name() + "; fi");
                 }
             }
         }
-        if (m.imageArchive() != null && !RuntimePhase.imagesImported(remote, sha256(m, m.imageArchive()))) {
+        if (m.imageArchive() != null && node && !RuntimePhase.imagesImported(remote, sha256(m, m.imageArchive()))) {
             send(ctx, host, remote, m.imageArchive(), 0644);
         }
         for (HostFile f : run.plan().pkiFilesFor(host)) {
@@ -80,7 +83,8 @@ public final class DistributePhase extends HostPhase {
     public void dryRunOn(RunContext ctx, Host host, RemoteHost remote) {
         String arch = arch(ctx, host);
         BundleManifest m = run.bundle().manifest();
-        for (BundleBinaries.Placement p : BundleBinaries.NODE_BINARIES) {
+        boolean node = ctx.inventory().nodes().contains(host);
+        for (BundleBinaries.Placement p : BundleBinaries.placementsFor(ctx.inventory(), host)) {
             BundleManifest.Binary b = binary(m, p.name(), arch);
             String sha = sha256(m, b.path());
             if (!remote.exec(BundleBinaries.checkCommand(p, sha)).stdout().contains("install")) {
@@ -91,7 +95,7 @@ public final class DistributePhase extends HostPhase {
             }
             ctx.plan().change(host.name(), title(), "install " + p.name() + " " + b.version() + " (" + p.marker() + ")");
         }
-        if (m.imageArchive() != null && !RuntimePhase.imagesImported(remote, sha256(m, m.imageArchive()))
+        if (m.imageArchive() != null && node && !RuntimePhase.imagesImported(remote, sha256(m, m.imageArchive()))
                 && differs(remote, BundleBinaries.stagedPath(m.imageArchive()), sha256(m, m.imageArchive()))) {
             ctx.plan().change(host.name(), title(), "copy " + m.imageArchive() + " (" + size(m, m.imageArchive()) + ")");
         }

@@ -40,9 +40,10 @@ public final class PreflightPhase extends HostPhase {
         return "Preflight checks and safe fixes";
     }
 
+    /** Every host: nodes, and the etcd hosts of a host-service etcd. */
     @Override
     public List<Host> hosts(RunContext ctx) {
-        return ctx.inventory().nodes();
+        return ctx.inventory().hosts();
     }
 
     @Override

@@ -29,4 +29,11 @@ public enum CaKind {
     public String commonName() {
         return commonName;
     }
+
+    /** The CAs this cluster has: no etcd CA with an external etcd (the user's CA is shipped as it is). */
+    public static java.util.List<CaKind> usedBy(io.kubeferry.inventory.Inventory inventory) {
+        return java.util.Arrays.stream(values())
+                .filter(k -> k != ETCD || inventory.etcdMode() != io.kubeferry.inventory.EtcdSettings.Mode.EXTERNAL)
+                .toList();
+    }
 }

@@ -38,10 +38,11 @@ final class CaStore {
     private CaStore() {
     }
 
-    /** Every CA; problems go to {@code errors}, keys readable by others to {@code warnings}. */
-    static Map<CaKind, Ca> load(PkiLayout layout, Instant now, List<Problem> errors, List<Problem> warnings) {
+    /** The given CAs; problems go to {@code errors}, keys readable by others to {@code warnings}. */
+    static Map<CaKind, Ca> load(List<CaKind> kinds, PkiLayout layout, Instant now, List<Problem> errors,
+                                List<Problem> warnings) {
         Map<CaKind, Ca> cas = new EnumMap<>(CaKind.class);
-        for (CaKind kind : CaKind.values()) {
+        for (CaKind kind : kinds) {
             cas.put(kind, load(kind, layout, now, errors));
             warnIfReadableByOthers(layout.caKey(kind), warnings);
         }

@@ -28,7 +28,7 @@ final class ExpiryReport {
         PkiPlan plan = PkiPlan.of(inventory);
         List<CertStatus> out = new ArrayList<>();
         Map<CaKind, Boolean> external = new EnumMap<>(CaKind.class);
-        for (CaKind kind : CaKind.values()) {
+        for (CaKind kind : CaKind.usedBy(inventory)) {
             boolean ext = Files.exists(layout.caCert(kind)) && !Files.exists(layout.caKey(kind));
             external.put(kind, ext);
             out.add(status(kind.certName(), null, layout.caCert(kind), null, ext, now,

@@ -55,7 +55,7 @@ final class Generation {
 
         // what this run trusts must be as private as what it writes (a planted CA is refused, not adopted)
         lock.directory().checkExisting(lock.directory().path().relativize(layout.root()));
-        Map<CaKind, CaStore.Ca> cas = CaStore.load(layout, now, errors, warnings);
+        Map<CaKind, CaStore.Ca> cas = CaStore.load(CaKind.usedBy(inventory), layout, now, errors, warnings);
         if (renewOnly != null) {
             for (CaStore.Ca ca : cas.values()) {
                 if (ca.mode == CaStore.Mode.NEW) {

@@ -3,6 +3,7 @@ package io.kubeferry.pki;
 import io.kubeferry.errors.BadInputException;
 import io.kubeferry.errors.Problem;
 import io.kubeferry.host.HostFile;
+import io.kubeferry.inventory.EtcdSettings;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
@@ -13,15 +14,20 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
 /**
  * Who gets which PKI file: control-plane nodes the CA keys (when Kubeferry has them), sa.key, their apiserver
  * certificate and kubeconfigs (super-admin.conf only on the first control-plane node, as kubeadm init); etcd
- * members their etcd certificates; every node {@code ca.crt} and its own {@code kubelet.conf}. Reads only.
+ * members their etcd certificates (with an external etcd, control-plane nodes get the user's etcd CA and client
+ * pair instead); every node {@code ca.crt} and its own {@code kubelet.conf}. Reads only.
  */
 final class HostDistribution {
+    /** kubeadm's base name of the API server's etcd client pair. */
+    static final String APISERVER_ETCD_CLIENT = "apiserver-etcd-client";
+
     private HostDistribution() {
     }
 
@@ -50,7 +56,14 @@ final class HostDistribution {
         if (controlPlane) {
             addCa(files, layout, CaKind.FRONT_PROXY, true, read);
         }
-        if (controlPlane || etcdMember) {
+        Optional<EtcdSettings.External> externalEtcd = inventory.cluster().etcd().external();
+        if (externalEtcd.isPresent() && controlPlane) {
+            // the user's etcd: their CA and client pair at kubeadm's paths, so the apiserver's flags stay kubeadm's
+            EtcdSettings.External e = externalEtcd.get();
+            files.add(file(PkiLayout.hostCertPath(CaKind.ETCD.baseName()), e.caFile(), PkiLayout.CERT_MODE, read));
+            files.add(file(PkiLayout.hostCertPath(APISERVER_ETCD_CLIENT), e.certFile(), PkiLayout.CERT_MODE, read));
+            files.add(file(PkiLayout.hostKeyPath(APISERVER_ETCD_CLIENT), e.keyFile(), PkiLayout.KEY_MODE, read));
+        } else if (controlPlane || etcdMember) {
             addCa(files, layout, CaKind.ETCD, controlPlane, read);
         }
         for (CertSpec c : plan.certs()) {

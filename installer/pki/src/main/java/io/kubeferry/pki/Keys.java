@@ -157,24 +157,8 @@ public final class Keys {
         return "SHA256withECDSA";
     }
 
-    /** True when the private key belongs to the public key (sign and verify a probe). */
+    /** True when the private key belongs to the public key (sign and verify a probe): core's one check. */
     public static boolean matches(PrivateKey privateKey, PublicKey publicKey) {
-        if (!privateKey.getAlgorithm().equals(publicKey.getAlgorithm())) {
-            return false;
-        }
-        try {
-            String alg = "RSA".equals(publicKey.getAlgorithm()) ? "SHA256withRSA" : "SHA256withECDSA";
-            byte[] probe = "kubeferry key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-            Signature s = Signature.getInstance(alg);
-            s.initSign(privateKey);
-            s.update(probe);
-            byte[] sig = s.sign();
-            Signature v = Signature.getInstance(alg);
-            v.initVerify(publicKey);
-            v.update(probe);
-            return v.verify(sig);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
+        return io.kubeferry.pem.PemKeys.matches(privateKey, publicKey);
     }
 }

@@ -17,6 +17,7 @@ public final class Components {
                 new Kubelet(),
                 new ApiServerProxy(),
                 new Etcd(),
+                new EtcdHostService(),
                 new KubeApiServer(),
                 new KubeControllerManager(),
                 new KubeScheduler(),

@@ -1,16 +1,30 @@
 package io.kubeferry.component;
 
+import io.kubeferry.inventory.EtcdSettings;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 
 import java.util.List;
 
-/** Stacked etcd: a static pod on every etcd member, all members started together with the full initial cluster. */
+/**
+ * Stacked etcd ({@code cluster.etcd.mode: static-pod}): a static pod on every etcd member, all members started
+ * together with the full initial cluster. {@link EtcdHostService} is the same etcd as a systemd service.
+ */
 public final class Etcd extends StaticPodComponent {
+    /** The PKI files an etcd member reads, in either mode. */
+    static final java.util.Set<String> PKI_FILES = pki("etcd/ca.crt", "etcd/ca.key", "etcd/server.crt", "etcd/server.key",
+            "etcd/peer.crt", "etcd/peer.key", "etcd/healthcheck-client.crt", "etcd/healthcheck-client.key");
+    /** Its data, removed when it is cleaned. */
+    static final String DATA_DIR = "/var/lib/etcd";
+
     @Override
     protected java.util.Set<String> pkiFilesRead() {
-        return pki("etcd/ca.crt", "etcd/ca.key", "etcd/server.crt", "etcd/server.key", "etcd/peer.crt", "etcd/peer.key",
-                "etcd/healthcheck-client.crt", "etcd/healthcheck-client.key");
+        return PKI_FILES;
+    }
+
+    @Override
+    public boolean enabled(Inventory inventory) {
+        return inventory.etcdMode() == EtcdSettings.Mode.STATIC_POD;
     }
 
     @Override
@@ -41,6 +55,6 @@ public final class Etcd extends StaticPodComponent {
 
     @Override
     public List<String> statePaths(Host host) {
-        return List.of("/var/lib/etcd");
+        return List.of(DATA_DIR);
     }
 }

@@ -184,6 +184,9 @@ public final class RenderContext {
         etcd.put("members", members);
         etcd.put("initialCluster", String.join(",", initial));
         etcd.put("clientUrls", String.join(",", clientUrls));
+        etcd.put("mode", c.etcd().mode().yamlName());
+        etcd.put("apiServerUrls", c.etcd().external().map(e -> String.join(",", e.endpoints()))
+                .orElse(String.join(",", clientUrls)));
 
         Map<String, Object> extraArgs = new TreeMap<>();
         for (String comp : ARG_COMPONENTS) {

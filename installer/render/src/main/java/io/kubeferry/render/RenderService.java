@@ -89,7 +89,8 @@ public final class RenderService {
         if (inputs.clusterCaPem().isEmpty()) {
             notes.add("cluster-info addon not rendered: it embeds the cluster CA certificate, which comes from the PKI");
         }
-        List<String> hosts = inventory.nodes().stream().map(Host::name).toList();
+        // every host: nodes, and etcd hosts of their own (host-service), which are no nodes
+        List<String> hosts = inventory.hosts().stream().map(Host::name).toList();
         Map<String, NodeMetadata> nodeMetadata = new LinkedHashMap<>();
         for (Host h : inventory.nodes()) {
             NodeMetadata m = NodeMetadata.forNode(inventory, h, settings);
@@ -97,7 +98,7 @@ public final class RenderService {
                 nodeMetadata.put(h.name(), m);
             }
         }
-        notes.addAll(NodeMetadata.notes(nodeMetadata.values(), hosts));
+        notes.addAll(NodeMetadata.notes(nodeMetadata.values(), inventory.nodes().stream().map(Host::name).toList()));
         return new RenderedCluster(rendered, hosts, Map.of(), notes, nodeMetadata);
     }
 

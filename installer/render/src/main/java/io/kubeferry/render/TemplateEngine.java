@@ -92,6 +92,11 @@ public final class TemplateEngine {
             if (e.getCauseException() instanceof SecurityException || e.getCause() instanceof SecurityException) {
                 throw outside(sourceName(e, name));
             }
+            if (e.getCause() instanceof ParseException p && p.getTemplateName() != null) {
+                // a syntax error in an included template: name that file and line, not the include's
+                throw new BadInputException(where(p.getTemplateName(), p.getLineNumber()),
+                        "template syntax error: " + p.getEditorMessage());
+            }
             throw new BadInputException(where(sourceName(e, name), e.getLineNumber()),
                     "template error: " + firstLine(e.getMessageWithoutStackTop()));
         } catch (SecurityException e) {

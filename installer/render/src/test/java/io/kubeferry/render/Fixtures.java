@@ -4,6 +4,7 @@ import io.kubeferry.inventory.CertificateOptions;
 import io.kubeferry.inventory.Cidr;
 import io.kubeferry.inventory.ClusterSpec;
 import io.kubeferry.inventory.ControlPlaneEndpoint;
+import io.kubeferry.inventory.EtcdSettings;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Inventory;
 import io.kubeferry.inventory.KubernetesVersion;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** Builds inventories for render tests (records directly, no YAML). */
@@ -29,6 +31,8 @@ final class Fixtures {
     private int workers = 2;
     private String podSubnet = "10.244.0.0/16";
     private Networking.Cni cni = Networking.Cni.FLANNEL;
+    private EtcdSettings etcd = EtcdSettings.STATIC_POD;
+    private int etcdHosts = 0;
 
     static Fixtures ha() {
         return new Fixtures();
@@ -64,6 +68,21 @@ final class Fixtures {
         return this;
     }
 
+    /** etcd as host services on {@code count} hosts of their own, e1.. at 10.20.0.31.. */
+    Fixtures etcdHostService(int count) {
+        this.etcd = new EtcdSettings(EtcdSettings.Mode.HOST_SERVICE, Optional.empty());
+        this.etcdHosts = count;
+        return this;
+    }
+
+    /** The user's etcd at three endpoints (the files are not read by rendering). */
+    Fixtures externalEtcd() {
+        this.etcd = new EtcdSettings(EtcdSettings.Mode.EXTERNAL, Optional.of(new EtcdSettings.External(
+                List.of("https://10.30.0.11:2379", "https://10.30.0.12:2379", "https://etcd-3.example.com:2379"),
+                Path.of("/nonexistent/etcd-ca.crt"), Path.of("/nonexistent/client.crt"), Path.of("/nonexistent/client.key"))));
+        return this;
+    }
+
     Fixtures size(int cps, int ws) {
         this.controlPlanes = cps;
         this.workers = ws;
@@ -82,10 +101,13 @@ final class Fixtures {
             hosts.add(new Host("w" + i, "10.20.0." + (20 + i), "10.20.0." + (20 + i), null,
                     Set.of(Role.WORKER), labels, taints));
         }
+        for (int i = 1; i <= etcdHosts; i++) {
+            hosts.add(new Host("e" + i, "10.20.0." + (30 + i), "10.20.0." + (30 + i), null, Set.of(Role.ETCD), Map.of(), List.of()));
+        }
         Networking net = new Networking(podSubnet == null ? null : Cidr.parse(podSubnet).orElseThrow(),
                 Cidr.parse(Networking.DEFAULT_SERVICE_SUBNET).orElseThrow(), Networking.DEFAULT_DNS_DOMAIN, cni);
         ClusterSpec spec = new ClusterSpec("kubernetes", KubernetesVersion.parse(version).orElseThrow(), endpoint, net,
-                CertificateOptions.defaults(), extraArgs, ClusterSpec.DEFAULT_IMAGE_REPOSITORY);
+                CertificateOptions.defaults(), extraArgs, ClusterSpec.DEFAULT_IMAGE_REPOSITORY, etcd);
         return new Inventory(Path.of("/nonexistent/inventory.yaml"), spec, hosts);
     }
 }

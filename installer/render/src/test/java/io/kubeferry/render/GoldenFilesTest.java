@@ -39,7 +39,9 @@ class GoldenFilesTest {
                 new Case("ha-vip-1.32", () -> Fixtures.ha().version("1.32.9").build()),
                 new Case("ha-vip-1.33", () -> Fixtures.ha().version("1.33.5").build()),
                 new Case("ha-vip-1.34", () -> Fixtures.ha().version("1.34.1").build()),
-                new Case("local-proxy-1.34", () -> Fixtures.ha().version("1.34.1").localProxy().build()));
+                new Case("local-proxy-1.34", () -> Fixtures.ha().version("1.34.1").localProxy().build()),
+                new Case("etcd-host-service-1.34", () -> Fixtures.ha().version("1.34.1").etcdHostService(3).build()),
+                new Case("etcd-external-1.33", () -> Fixtures.ha().version("1.33.5").externalEtcd().build()));
     }
 
     @TestFactory
