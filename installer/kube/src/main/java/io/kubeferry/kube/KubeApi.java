@@ -1,5 +1,6 @@
 package io.kubeferry.kube;
 
+import io.kubeferry.pem.PemKeys;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;

@@ -11,7 +11,7 @@ import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.zjsonpatch.JsonPatch;
-import io.kubeferry.kube.PemKeys;
+import io.kubeferry.pem.PemKeys;
 
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
