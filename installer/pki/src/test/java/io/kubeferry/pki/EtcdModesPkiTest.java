@@ -60,8 +60,8 @@ class EtcdModesPkiTest {
         new PkiService().generate(theirs);
         Path theirPki = theirs.stateDir().resolve("pki");
         EtcdSettings.External external = new EtcdSettings.External(List.of("https://10.250.0.31:2379"),
-                theirPki.resolve("etcd/ca.crt"), theirPki.resolve("apiserver-etcd-client.crt"),
-                theirPki.resolve("apiserver-etcd-client.key"));
+                theirPki.resolve("etcd/ca.crt"), theirPki.resolve("hosts/" + theirs.controlPlanes().get(0).name() + "/apiserver-etcd-client.crt"),
+                theirPki.resolve("hosts/" + theirs.controlPlanes().get(0).name() + "/apiserver-etcd-client.key"));
         Inventory base = TestClusters.inventory(dir, 2, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
         Inventory inv = withEtcd(base, new EtcdSettings(EtcdSettings.Mode.EXTERNAL, Optional.of(external)), base.hosts());
 
@@ -69,7 +69,10 @@ class EtcdModesPkiTest {
         PkiReport report = pki.generate(inv);
         Path pkiDir = inv.stateDir().resolve("pki");
         assertFalse(Files.exists(pkiDir.resolve("etcd")), "no etcd CA or etcd certificate generated");
-        assertFalse(Files.exists(pkiDir.resolve("apiserver-etcd-client.crt")));
+        try (var all = Files.walk(pkiDir)) {
+            assertTrue(all.noneMatch(f -> f.getFileName().toString().startsWith("apiserver-etcd-client")),
+                    "no apiserver-etcd-client generated (the user's is shipped)");
+        }
         assertTrue(report.entries().stream().noneMatch(e -> e.name().contains("etcd")), report.entries().toString());
         assertTrue(pki.checkExpiration(inv).stream().noneMatch(s -> s.name().contains("etcd")));
 
