@@ -59,7 +59,48 @@ public final class KubeletStandIn {
         return "#!/bin/sh\n"
                 + "# kubelet STAND-IN (Kubeferry tests): not the real kubelet; see io.kubeferry.testbed.standin.KubeletStandIn\n"
                 + "exec " + sh(javaExecutable.toString()) + " -XX:+UseSerialGC -Xss512k -XX:TieredStopAtLevel=1 -Djdk.net.hosts.file=/etc/hosts" + version
-                + " -cp " + sh(classPath) + " " + KubeletStandIn.class.getName() + " \"$@\"\n";
+                + " -cp " + sh(visibleInHosts(classPath)) + " " + KubeletStandIn.class.getName() + " \"$@\"\n";
+    }
+
+    /** Where class path entries from the machine's /tmp are copied: a test host has a /tmp of its own. */
+    static final Path HOST_VISIBLE_COPIES = Path.of("/var/cache/kubeferry-standin");
+
+    /**
+     * The class path with every entry under /tmp (a clone or a build in /tmp: test hosts mount their own tmpfs
+     * there, so they would not see it) copied below {@link #HOST_VISIBLE_COPIES}, which hosts see through their
+     * copy-on-write view of the machine's root.
+     */
+    static String visibleInHosts(String classPath) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            Path p = Path.of(entry).toAbsolutePath().normalize();
+            if (!p.startsWith("/tmp") || !java.nio.file.Files.exists(p)) {
+                out.add(entry);
+                continue;
+            }
+            Path copy = HOST_VISIBLE_COPIES.resolve(Integer.toHexString(p.toString().hashCode()) + "-" + p.getFileName());
+            try {
+                copyTree(p, copy);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot copy " + p + " to " + copy + " for the kubelet stand-in", e);
+            }
+            out.add(copy.toString());
+        }
+        return String.join(java.io.File.pathSeparator, out);
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var all = java.nio.file.Files.walk(from)) {
+            for (Path f : (Iterable<Path>) all::iterator) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (java.nio.file.Files.isDirectory(f)) {
+                    java.nio.file.Files.createDirectories(target);
+                } else {
+                    java.nio.file.Files.createDirectories(target.getParent());
+                    java.nio.file.Files.copy(f, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     /** A single-quoted sh word. */
