@@ -462,7 +462,7 @@ class BundleBuildTest {
         Path archive = work.resolve("jdk-17-test.tar.gz");
         Processes.run(List.of("sh", "-c", "mkdir -p " + work + "/jdkpkg/jdk-17-test/jmods && cp " + jdk + "/release "
                 + work + "/jdkpkg/jdk-17-test/ && cp " + jdk + "/jmods/java.*.jmod " + jdk + "/jmods/jdk.crypto.ec.jmod "
-                + jdk + "/jmods/jdk.zipfs.jmod " + jdk + "/jmods/jdk.naming.dns.jmod " + jdk + "/jmods/jdk.unsupported.jmod "
+                + jdk + "/jmods/jdk.zipfs.jmod " + jdk + "/jmods/jdk.naming.dns.jmod " + jdk + "/jmods/jdk.unsupported.jmod " + jdk + "/jmods/jdk.jfr.jmod "
                 + work + "/jdkpkg/jdk-17-test/jmods/ && tar -C " + work + "/jdkpkg -czf " + archive + " jdk-17-test"));
         files.put("/jdk/jdk-17-test.tar.gz", Files.readAllBytes(archive));
         Path jdkSpec = work.resolve("spec/jdk.yaml");
