@@ -53,7 +53,7 @@ public final class DistributePhase extends HostPhase {
         for (BundleBinaries.Placement p : BundleBinaries.placementsFor(ctx.inventory(), host)) {
             BundleManifest.Binary b = binary(m, p.name(), arch);
             String sha = sha256(m, b.path());
-            if (remote.exec(BundleBinaries.checkCommand(p, sha)).stdout().contains("unchanged")) {
+            if (!needsInstall(remote, p, sha)) {
                 continue; // installed from this very artifact: nothing to send (a second run hashes nothing big)
             }
             send(ctx, host, remote, b.path(), 0755);
@@ -69,10 +69,7 @@ public final class DistributePhase extends HostPhase {
         if (m.imageArchive() != null && node && !RuntimePhase.imagesImported(remote, sha256(m, m.imageArchive()))) {
             send(ctx, host, remote, m.imageArchive(), 0644);
         }
-        for (HostFile f : run.plan().pkiFilesFor(host)) {
-            if (PkiService.isWriteOnce(f.path()) && exists(remote, f.path())) {
-                continue; // the kubelet's own rotated credentials: only `certs renew` replaces them
-            }
+        for (HostFile f : pkiFilesToWrite(host, remote)) {
             if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
                 ctx.changed(host.name(), "wrote " + f.path());
             }
@@ -87,7 +84,7 @@ public final class DistributePhase extends HostPhase {
         for (BundleBinaries.Placement p : BundleBinaries.placementsFor(ctx.inventory(), host)) {
             BundleManifest.Binary b = binary(m, p.name(), arch);
             String sha = sha256(m, b.path());
-            if (!remote.exec(BundleBinaries.checkCommand(p, sha)).stdout().contains("install")) {
+            if (!needsInstall(remote, p, sha)) {
                 continue;
             }
             if (differs(remote, BundleBinaries.stagedPath(b.path()), sha)) {
@@ -103,10 +100,7 @@ public final class DistributePhase extends HostPhase {
             ctx.plan().change(host.name(), title(), "write this host's certificates and kubeconfigs");
             return;
         }
-        for (HostFile f : run.plan().pkiFilesFor(host)) {
-            if (PkiService.isWriteOnce(f.path()) && exists(remote, f.path())) {
-                continue;
-            }
+        for (HostFile f : pkiFilesToWrite(host, remote)) {
             if (ComponentApplier.differs(remote, f)) {
                 ctx.plan().change(host.name(), title(), "write " + f.path() + " (mode " + String.format("%04o", f.mode())
                         + ", sha256 " + ContentHash.sha256Hex(f.content()).substring(0, 12) + ")");
@@ -119,6 +113,18 @@ public final class DistributePhase extends HostPhase {
         if (run.distributor().ensure(remote, local, BundleBinaries.stagedPath(bundlePath), mode)) {
             ctx.changed(host.name(), "copied " + bundlePath);
         }
+    }
+
+    /** Whether the artifact is not yet installed on the host as this bundle has it (its stamp and marker). */
+    private static boolean needsInstall(RemoteHost remote, BundleBinaries.Placement p, String sha256) {
+        return remote.exec(BundleBinaries.checkCommand(p, sha256)).stdout().contains("install");
+    }
+
+    /** The host's PKI files, less the kubelet's rotating credentials once it has them (only `certs renew` replaces them). */
+    private List<HostFile> pkiFilesToWrite(Host host, RemoteHost remote) {
+        return run.plan().pkiFilesFor(host).stream()
+                .filter(f -> !(PkiService.isWriteOnce(f.path()) && exists(remote, f.path())))
+                .toList();
     }
 
     private static boolean exists(RemoteHost remote, String path) {
