@@ -50,5 +50,5 @@ echo "== step 3: ./install -i inventory.yaml"
 echo "== the cluster, seen by kubectl with the generated admin.conf"
 kubectl --kubeconfig "$DEMO/datacenter/.kubeferry/demo/pki/admin.conf" --server https://10.250.0.11:6443 get nodes -o wide
 echo "== run it again: nothing changes"
-(cd "$bundle" && KUBEFERRY_JAVA=$JAVA ./install -i ../inventory.yaml | tail -12)
+(cd "$bundle" && KUBEFERRY_JAVA=$JAVA ./install -i ../inventory.yaml | sed -n "/^==> Summary/,\$p")
 echo "== demo done; take the test datacenter down with: make testbed-down"

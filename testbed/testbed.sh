@@ -156,8 +156,13 @@ remove_host_cgroups() {
 # Launch: joins the host's cgroups, enters its network namespace and makes the other namespaces
 # (unshare stays as the parent of the host's pid 1).
 host_launch() {
-  local name=$1
+  local name=$1 fd
   join_host_cgroups "$name" "$BASHPID"
+  # A host outlives the command that made it: it must not keep that command's open files, above all a build
+  # lock taken with flock(1) around `testbed.sh up` (the lock would stay held until `down`).
+  for fd in $(ls /proc/$BASHPID/fd); do
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
   exec nsenter --net="/run/netns/$name" unshare --mount --uts --ipc --pid --cgroup --fork \
     --propagation private "$SELF" _host-init "$name"
 }

@@ -51,7 +51,7 @@ public record Inventory(Path source, ClusterSpec cluster, List<Host> hosts) {
 
     /** The directory holding this cluster's state (PKI, logs, run records): {@code <inventory dir>/.kubeferry/<cluster>}. */
     public Path stateDir() {
-        Path dir = source.toAbsolutePath().getParent();
+        Path dir = source.toAbsolutePath().normalize().getParent();
         return dir.resolve(".kubeferry").resolve(cluster.name());
     }
 

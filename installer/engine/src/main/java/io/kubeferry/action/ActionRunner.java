@@ -57,7 +57,7 @@ public final class ActionRunner {
         try (StateLock lock = action.changesState() && !options.dryRun()
                 ? StateDirectory.open(inventory.stateDir()).lock(commandName(action), options.waitForLock(),
                 err::println) : null;
-             Console console = new Console(out, err, options.verbose())) {
+             Console console = new Console(out, err, options.verbose(), out == System.out && Console.isTerminal())) {
             openLog(console, action.name());
             try (RunContext ctx = new RunContext(options, console, runner, connector.apply(console))) {
                 ctx.setInventory(inventory);
@@ -112,7 +112,7 @@ public final class ActionRunner {
     /** Logs go next to the inventory (.kubeferry/logs), or to the temp dir when that is not writable. */
     private void openLog(Console console, String command) {
         String name = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")) + "-" + command + ".log";
-        Path logDir = inventoryFile.toAbsolutePath().getParent().resolve(".kubeferry").resolve("logs");
+        Path logDir = inventoryFile.toAbsolutePath().normalize().getParent().resolve(".kubeferry").resolve("logs");
         try {
             console.openLog(logDir.resolve(name));
         } catch (java.io.UncheckedIOException e) {

@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Progress of uploads on the console: one line per host and file at every 10% (so a log and a terminal
- * read the same), and a final line with what crossed the wire. Only files of 1 MiB or more are shown.
+ * Progress of uploads on the console: on a terminal a bar per host and file, redrawn in place; in a log or pipe
+ * one line per host and file at every 10%; then a final line with what crossed the wire. Only files of 1 MiB or
+ * more are shown.
  */
 public final class TransferProgress implements TransferListener {
     private static final long MIN_SIZE = 1024 * 1024;
@@ -37,12 +38,18 @@ public final class TransferProgress implements TransferListener {
         if (size < MIN_SIZE) {
             return;
         }
+        String key = host + remotePath;
         int decile = (int) (done * 10 / Math.max(1, size));
-        Integer prev = lastDecile.put(host + remotePath, decile);
-        if (prev != null && decile > prev && decile < 10) {
-            console.info(String.format(Locale.ROOT, "    %-20s [%-10s] %3d%% %s", host, "#".repeat(decile), decile * 10,
-                    remotePath));
-        }
+        Integer prev = lastDecile.put(key, decile);
+        boolean milestone = prev != null && decile > prev && decile < 10;
+        int percent = (int) (done * 100 / Math.max(1, size));
+        int cells = percent / 5;
+        Long start = startNanos.get(key);
+        double secs = start == null ? 0 : (System.nanoTime() - start) / 1e9;
+        // the file's name before the bar: a terminal line is cut at its end
+        console.status(key, String.format(Locale.ROOT, "    %-20s %-24s [%-20s] %3d%% %s of %s%s", host,
+                remotePath.substring(remotePath.lastIndexOf('/') + 1), "#".repeat(cells), percent, mib(done), mib(size),
+                secs > 0.5 ? String.format(Locale.ROOT, " %.1f MiB/s", done / 1048576.0 / secs) : ""), milestone);
     }
 
     @Override
@@ -50,6 +57,7 @@ public final class TransferProgress implements TransferListener {
         String key = host + result.remotePath();
         lastDecile.remove(key);
         Long start = startNanos.remove(key);
+        console.statusDone(key);
         if (result.size() < MIN_SIZE) {
             return;
         }

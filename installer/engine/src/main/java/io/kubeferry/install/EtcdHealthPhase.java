@@ -60,7 +60,11 @@ public final class EtcdHealthPhase extends HostPhase {
         String check = healthCommand(host);
         String loop = "i=0; while [ $i -lt " + SECONDS + " ]; do out=$(" + check + " 2>&1) && { echo \"$out\"; exit 0; };"
                 + " sleep 2; i=$((i+2)); done; echo \"$out\"; exit 1";
-        ExecResult r = remote.exec(loop, Duration.ofSeconds(SECONDS + 30));
+        ExecResult r;
+        try (var wait = ctx.console().waiting("etcd " + host.name(),
+                String.format(java.util.Locale.ROOT, "    %-20s waiting for etcd to report healthy", host.name()))) {
+            r = remote.exec(loop, Duration.ofSeconds(SECONDS + 30));
+        }
         if (r.exitCode() != 0) {
             String journal = remote.exec("journalctl -u etcd -n 12 --no-pager 2>/dev/null | tail -n 12").stdout().strip();
             throw new HostFailureException(host.name(), "etcd did not report healthy within " + SECONDS + " s; etcdctl"

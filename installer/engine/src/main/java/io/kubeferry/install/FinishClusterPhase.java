@@ -1,12 +1,15 @@
 package io.kubeferry.install;
 
 import io.kubeferry.component.Addon;
+import io.kubeferry.errors.KubeferryException;
 import io.kubeferry.kube.KubeApi;
 import io.kubeferry.phase.DryRunPlan;
 import io.kubeferry.phase.Phase;
 import io.kubeferry.phase.RunContext;
 import io.kubeferry.pki.AdminRbac;
 
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,14 +47,38 @@ public final class FinishClusterPhase implements Phase {
         }
     }
 
+    /**
+     * Every object compared with the cluster's (as {@code kubectl diff}): what would be created or changed, field by
+     * field. Read with super-admin.conf: before the first apply admin.conf has no rights to read with. Without a
+     * cluster to compare with (no kubeconfig yet, the API not answering), every object would be applied.
+     */
     @Override
     public void dryRun(RunContext ctx) {
         if (!run.hasPlan()) {
             ctx.plan().change(DryRunPlan.CLUSTER, title(), "apply the kubeadm:cluster-admins binding and every addon");
             return;
         }
-        ctx.plan().change(DryRunPlan.CLUSTER, title(), "apply (server-side, unchanged objects stay as they are):"
-                + " kubeadm:cluster-admins, " + String.join(", ", run.plan().rendered().addons().stream().map(Addon::name).toList()));
+        List<Addon> addons = run.plan().rendered().addons();
+        String all = "kubeadm:cluster-admins, " + String.join(", ", addons.stream().map(Addon::name).toList());
+        if (!Files.isRegularFile(ClusterApi.kubeconfig(ctx.inventory(), "super-admin.conf"))) {
+            ctx.plan().change(DryRunPlan.CLUSTER, title(), "apply (no cluster yet): " + all);
+            return;
+        }
+        List<KubeApi.Preview> previews = new ArrayList<>();
+        try (KubeApi api = run.api().open(ctx, "super-admin.conf")) {
+            previews.addAll(api.preview("kubeadm:cluster-admins", AdminRbac.CLUSTER_ROLE_BINDING_YAML));
+            for (Addon addon : addons) {
+                previews.addAll(api.preview(addon.name(), addon.yaml()));
+            }
+        } catch (KubeferryException e) {
+            ctx.plan().change(DryRunPlan.CLUSTER, title(), "apply (the cluster's API cannot be read to compare: "
+                    + e.getMessage().lines().findFirst().orElse("") + "): " + all);
+            return;
+        }
+        previews.stream().filter(KubeApi.Preview::changes)
+                .forEach(p -> ctx.plan().change(DryRunPlan.CLUSTER, title(), p.toString()));
+        long unchanged = previews.stream().filter(p -> !p.changes()).count();
+        ctx.console().detail("    " + unchanged + " of " + previews.size() + " API objects as the plan has them");
     }
 
     private static void report(RunContext ctx, List<KubeApi.Applied> applied) {

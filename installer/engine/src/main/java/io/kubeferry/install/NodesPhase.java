@@ -1,5 +1,6 @@
 package io.kubeferry.install;
 
+import io.fabric8.kubernetes.api.model.Node;
 import io.kubeferry.component.NodeMetadata;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.Role;
@@ -43,7 +44,14 @@ public final class NodesPhase implements Phase {
         Map<String, NodeMetadata> meta = run.plan().rendered().nodeMetadata();
         try (KubeApi api = run.api().open(ctx, "admin.conf")) {
             for (Host h : ctx.inventory().nodes()) {
-                var node = api.waitForNodeReady(h.name(), NODE_READY_TIMEOUT, line -> ctx.console().detail("    " + h.name() + ": " + line));
+                String waitLine = String.format(java.util.Locale.ROOT, "    %-20s waiting for the Node to be Ready", h.name());
+                Node node;
+                try (var wait = ctx.console().waiting("node " + h.name(), waitLine)) {
+                    node = api.waitForNodeReady(h.name(), NODE_READY_TIMEOUT, line -> {
+                        ctx.console().status("node " + h.name(), waitLine + ": " + line, false);
+                        ctx.console().detail("    " + h.name() + ": " + line);
+                    });
+                }
                 NodeMetadata m = meta.get(h.name());
                 Map<String, String> labels = m == null ? Map.of() : m.labels();
                 Map<String, String> annotations = m == null ? Map.of() : m.annotations();

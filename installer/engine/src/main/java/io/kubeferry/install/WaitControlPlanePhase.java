@@ -42,10 +42,15 @@ public final class WaitControlPlanePhase extends HostPhase {
 
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
-        KubeletWait.healthz(host, remote, KUBELET_SECONDS);
+        KubeletWait.healthz(ctx, host, remote, KUBELET_SECONDS);
         apiServerListening(ctx, host, remote);
-        try (KubeApi api = run.api().openOn(ctx, host, "admin.conf")) {
-            api.waitForReadyz(READYZ_TIMEOUT, line -> ctx.console().detail("    " + host.name() + ": " + line));
+        String waitLine = String.format(java.util.Locale.ROOT, "    %-20s waiting for the API server's /readyz", host.name());
+        try (KubeApi api = run.api().openOn(ctx, host, "admin.conf");
+             var wait = ctx.console().waiting("readyz " + host.name(), waitLine)) {
+            api.waitForReadyz(READYZ_TIMEOUT, line -> {
+                ctx.console().status("readyz " + host.name(), waitLine + ": " + line, false);
+                ctx.console().detail("    " + host.name() + ": " + line);
+            });
         } catch (HostFailureException e) {
             throw new HostFailureException(host.name(), e.getMessage() + "; found on the host:\n    "
                     + HostDiagnosis.describe(HostDiagnosis.diagnose(remote)), e);

@@ -20,6 +20,6 @@ public final class WorkersPhase extends ComponentsPhase {
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
         super.runOn(ctx, host, remote);
-        KubeletWait.healthz(host, remote, WaitControlPlanePhase.KUBELET_SECONDS);
+        KubeletWait.healthz(ctx, host, remote, WaitControlPlanePhase.KUBELET_SECONDS);
     }
 }

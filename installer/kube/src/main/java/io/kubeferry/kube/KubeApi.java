@@ -160,17 +160,8 @@ public final class KubeApi implements AutoCloseable {
      * @param source the manifest's name for messages
      */
     public List<Applied> apply(String source, String multiDocumentYaml) {
-        List<HasMetadata> items;
-        try {
-            items = client.load(new ByteArrayInputStream(multiDocumentYaml.getBytes(StandardCharsets.UTF_8))).items();
-        } catch (RuntimeException e) {
-            throw new BadInputException(source, "not a readable Kubernetes manifest: " + rootMessage(e));
-        }
         List<Applied> out = new ArrayList<>();
-        for (HasMetadata item : items) {
-            if (item == null) {
-                continue;
-            }
+        for (HasMetadata item : load(source, multiDocumentYaml)) {
             String what = describe(item.getApiVersion(), item.getKind(), item.getMetadata().getNamespace(),
                     item.getMetadata().getName());
             out.add(call("apply " + what + " from " + source, () -> {
@@ -183,6 +174,94 @@ public final class KubeApi implements AutoCloseable {
             }));
         }
         return out;
+    }
+
+    /** What an apply would do to one object: create it, change the fields listed, or nothing. */
+    public record Preview(String kind, String namespace, String name, boolean exists, List<String> changedFields) {
+        public boolean changes() {
+            return !exists || !changedFields.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            String what = kind + " " + (namespace == null ? "" : namespace + "/") + name;
+            return !exists ? "create " + what : changedFields.isEmpty() ? "unchanged " + what
+                    : "change " + what + " (" + String.join(", ", changedFields) + ")";
+        }
+    }
+
+    /**
+     * A dry run of {@link #apply}: each document compared with the live object, as {@code kubectl diff} would show
+     * it. A field the manifest sets and the live object lacks or holds differently is a change; fields only the
+     * server set (status, defaults, other managers' fields) are not. Metadata other than labels and annotations is
+     * the server's.
+     */
+    public List<Preview> preview(String source, String multiDocumentYaml) {
+        List<Preview> out = new ArrayList<>();
+        for (HasMetadata item : load(source, multiDocumentYaml)) {
+            String what = describe(item.getApiVersion(), item.getKind(), item.getMetadata().getNamespace(),
+                    item.getMetadata().getName());
+            out.add(call("read " + what + " from " + source, () -> {
+                HasMetadata live = client.resource(item).get();
+                List<String> changed = new ArrayList<>();
+                if (live != null) {
+                    Map<?, ?> desired = asMap(item);
+                    Map<?, ?> current = asMap(live);
+                    for (Map.Entry<?, ?> e : desired.entrySet()) {
+                        String key = String.valueOf(e.getKey());
+                        if (key.equals("metadata") && e.getValue() instanceof Map<?, ?> meta) {
+                            Map<?, ?> liveMeta = current.get("metadata") instanceof Map<?, ?> m ? m : Map.of();
+                            for (String k : List.of("labels", "annotations")) {
+                                if (meta.containsKey(k)) {
+                                    differences("metadata." + k, meta.get(k), liveMeta.get(k), changed);
+                                }
+                            }
+                        } else if (!key.equals("apiVersion") && !key.equals("kind")) {
+                            differences(key, e.getValue(), current.get(key), changed);
+                        }
+                    }
+                }
+                return new Preview(item.getKind(), item.getMetadata().getNamespace(), item.getMetadata().getName(),
+                        live != null, changed);
+            }));
+        }
+        return out;
+    }
+
+    private Map<?, ?> asMap(HasMetadata resource) {
+        var serialization = client.getKubernetesSerialization();
+        return serialization.unmarshal(serialization.asJson(resource), Map.class);
+    }
+
+    /** Adds the paths where {@code desired} is not contained in {@code live} (maps by key, lists by position). */
+    static void differences(String path, Object desired, Object live, List<String> out) {
+        if (desired instanceof Map<?, ?> d && live instanceof Map<?, ?> l) {
+            for (Map.Entry<?, ?> e : d.entrySet()) {
+                differences(path + "." + e.getKey(), e.getValue(), l.get(e.getKey()), out);
+            }
+        } else if (desired instanceof List<?> d && live instanceof List<?> l && d.size() == l.size()) {
+            int before = out.size();
+            List<String> inner = new ArrayList<>();
+            for (int i = 0; i < d.size(); i++) {
+                differences(path + "[" + i + "]", d.get(i), l.get(i), inner);
+            }
+            // one entry per list: its items' paths are noise in a dry-run line
+            if (!inner.isEmpty() && out.size() == before) {
+                out.add(inner.size() == 1 ? inner.get(0) : path);
+            }
+        } else if (desired != null && !desired.equals(live)
+                && !(desired instanceof Number a && live instanceof Number b && a.doubleValue() == b.doubleValue())) {
+            out.add(path);
+        }
+    }
+
+    private List<HasMetadata> load(String source, String multiDocumentYaml) {
+        try {
+            return client.load(new ByteArrayInputStream(multiDocumentYaml.getBytes(StandardCharsets.UTF_8))).items()
+                    .stream().filter(java.util.Objects::nonNull).toList();
+        } catch (RuntimeException e) {
+            throw new BadInputException(source, "not a readable Kubernetes manifest: " + rootMessage(e));
+        }
     }
 
     /** The object, or empty when it does not exist. {@code namespace} is null for cluster-scoped kinds. */

@@ -101,6 +101,43 @@ class KubeApiAgainstStandInTest {
     }
 
     @Test
+    void previewSaysWhatAnApplyWouldCreateOrChangeFieldByFieldAndWritesNothing() throws Exception {
+        String cm = """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: preview-me
+                  namespace: kube-system
+                  labels: {app: x}
+                data:
+                  a: "1"
+                  b: "2"
+                """;
+        try (KubeApi superAdmin = KubeApi.connect(pki.superAdminConf(), "super-admin.conf", server.url())) {
+            assertEquals("[create ConfigMap kube-system/preview-me]", superAdmin.preview("cm.yaml", cm).toString());
+            assertTrue(superAdmin.get("v1", "ConfigMap", "kube-system", "preview-me").isEmpty(), "a preview writes nothing");
+
+            superAdmin.apply("cm.yaml", cm);
+            List<KubeApi.Preview> same = superAdmin.preview("cm.yaml", cm);
+            assertFalse(same.get(0).changes(), same.toString());
+            // another writer's label is not ours to judge; our own fields are
+            server.put("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"preview-me\","
+                    + "\"namespace\":\"kube-system\",\"labels\":{\"app\":\"x\",\"owner\":\"else\"}},\"data\":{\"a\":\"1\",\"b\":\"2\"}}");
+            assertFalse(superAdmin.preview("cm.yaml", cm).get(0).changes());
+            assertEquals("[change ConfigMap kube-system/preview-me (metadata.labels.app, data.b)]",
+                    superAdmin.preview("cm.yaml", cm.replace("b: \"2\"", "b: \"3\"").replace("app: x", "app: y")).toString());
+
+            // a Deployment (not the first test's objects: it must find no binding yet): an edited container is one change
+            String deployment = MANIFEST.substring(MANIFEST.indexOf("apiVersion: apps/v1")).replace("name: coredns\n  namespace",
+                    "name: preview-dns\n  namespace");
+            superAdmin.apply("dns.yaml", deployment);
+            assertFalse(superAdmin.preview("dns.yaml", deployment).get(0).changes());
+            assertEquals("[change Deployment kube-system/preview-dns (spec.template.spec.containers[0].image)]",
+                    superAdmin.preview("dns.yaml", deployment.replace("v1.12.1", "v1.12.2")).toString());
+        }
+    }
+
+    @Test
     void applyMergesIntoWhatOthersWroteAndReadsBack() throws Exception {
         try (KubeApi superAdmin = KubeApi.connect(pki.superAdminConf(), "super-admin.conf", server.url())) {
             String cm = """
