@@ -49,6 +49,12 @@ public class ComponentsPhase extends HostPhase {
         return hosts.apply(ctx.inventory());
     }
 
+    /** Not for this cluster (e.g. etcd host services when etcd runs as static pods): said as skipped. */
+    @Override
+    public boolean shouldRun(RunContext ctx) {
+        return !hosts(ctx).isEmpty();
+    }
+
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
         for (RenderedCluster.Rendered r : placed(ctx, host)) {
