@@ -119,10 +119,11 @@ class InstallIT {
         Map<String, String> before = snapshots();
         Install.Run r = Install.run(bundle, "apply", "-i", inventory.toString(), "--dry-run");
         assertEquals(0, r.exit(), r.toString());
-        assertTrue(r.output().contains("Dry run"), r.output());
+        assertTrue(r.output().contains("Dry run: nothing would change."), r.output());
         // every API object compared with the cluster's: none would be created or changed
         assertFalse(r.output().contains("through the API] create ") || r.output().contains("through the API] change ")
                 || r.output().contains("through the API] apply"), r.output());
+        assertFalse(r.output().contains("[Wait for every node and mark it]"), "every node is marked already:\n" + r.output());
         assertFalse(r.output().contains("] write /"), "no host file would be written:\n" + r.output());
         assertEquals(before, snapshots());
     }

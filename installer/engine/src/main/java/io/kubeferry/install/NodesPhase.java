@@ -64,10 +64,33 @@ public final class NodesPhase implements Phase {
         }
     }
 
+    /** Each Node's marks compared with the cluster's when it can be read; otherwise every node would be marked. */
     @Override
     public void dryRun(RunContext ctx) {
-        ctx.plan().change(DryRunPlan.CLUSTER, title(), "label, annotate and taint the nodes where they are not yet"
-                + " (control-plane labels and taint, inventory taints)");
+        String all = "label, annotate and taint the nodes where they are not yet (control-plane labels and taint,"
+                + " inventory taints)";
+        if (!run.hasPlan() || !java.nio.file.Files.isRegularFile(ClusterApi.kubeconfig(ctx.inventory(), "admin.conf"))) {
+            ctx.plan().change(DryRunPlan.CLUSTER, title(), all);
+            return;
+        }
+        Map<String, NodeMetadata> meta = run.plan().rendered().nodeMetadata();
+        Map<String, Node> existing = new java.util.HashMap<>();
+        try (KubeApi api = run.api().open(ctx, "admin.conf")) {
+            api.nodes().forEach(n -> existing.put(n.getMetadata().getName(), n));
+        } catch (io.kubeferry.errors.KubeferryException e) {
+            ctx.plan().change(DryRunPlan.CLUSTER, title(), all + " (the cluster's nodes cannot be read to compare: "
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+            return;
+        }
+        for (Host h : ctx.inventory().nodes()) {
+            NodeMetadata m = meta.get(h.name());
+            Node node = existing.get(h.name());
+            if (node == null) {
+                ctx.plan().change(DryRunPlan.CLUSTER, title(), "wait for node " + h.name() + " to register, then mark it");
+            } else if (!hasMarks(node, m == null ? Map.of() : m.labels(), m == null ? Map.of() : m.annotations(), taints(h))) {
+                ctx.plan().change(DryRunPlan.CLUSTER, title(), "mark node " + h.name() + " (labels, annotations, taints)");
+            }
+        }
     }
 
     /** True when the Node already has every label and annotation with its value and every taint (key and effect). */
