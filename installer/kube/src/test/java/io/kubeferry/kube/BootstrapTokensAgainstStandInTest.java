@@ -3,6 +3,8 @@ package io.kubeferry.kube;
 import io.kubeferry.errors.UnexpectedStateException;
 import io.kubeferry.inventory.KeyAlgorithm;
 import io.kubeferry.kube.testsupport.StandInApiServer;
+import static io.kubeferry.kube.testsupport.KubeadmDiscovery.opensslSpkiSha256;
+import static io.kubeferry.kube.testsupport.KubeadmDiscovery.verifyDetached;
 import io.kubeferry.kube.tokens.BootstrapToken;
 import io.kubeferry.kube.tokens.BootstrapTokens;
 import io.kubeferry.kube.tokens.DetachedJws;
@@ -14,15 +16,10 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -31,7 +28,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,12 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Bootstrap tokens against the stand-in API server (real TLS, the PKI's admin.conf): the Secret as kubeadm writes it,
- * the cluster-info signature checked as kubeadm's token discovery checks it (an implementation of RFC 7515's HS256
+ * the cluster-info signature checked as kubeadm's token discovery checks it ({@code KubeadmDiscovery}: RFC 7515 HS256
  * verification here, not the production signer), the CA hash against openssl's SubjectPublicKeyInfo digest.
  */
 class BootstrapTokensAgainstStandInTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     static Path dir;
     static TestPki pki;
@@ -155,7 +149,8 @@ class BootstrapTokensAgainstStandInTest {
             assertEquals(new BootstrapToken.Info(id, expires, List.of("authentication", "signing"),
                     List.of(BootstrapTokens.DEFAULT_GROUP), "for rack 7"), listed);
 
-            assertTrue(BootstrapTokens.delete(admin, id).orElseThrow().contains("jws-kubeconfig-" + id));
+            assertEquals(List.of("Secret kube-system/bootstrap-token-" + id, "jws-kubeconfig-" + id + " in ConfigMap kube-public/cluster-info"),
+                    BootstrapTokens.delete(admin, id));
             assertTrue(server.object("v1", "Secret", "kube-system", "bootstrap-token-" + id).isEmpty());
             JsonNode after = server.object("v1", "ConfigMap", "kube-public", "cluster-info").orElseThrow();
             assertTrue(after.path("data").path("jws-kubeconfig-" + id).isMissingNode(), after.toString());
@@ -196,35 +191,5 @@ class BootstrapTokensAgainstStandInTest {
 
     private static String decode(JsonNode data, String key) {
         return new String(Base64.getDecoder().decode(data.path(key).asString()), StandardCharsets.UTF_8);
-    }
-
-    /**
-     * RFC 7515 compact serialization with the payload detached (appendix F), as kubeadm's DetachedTokenIsValid: the
-     * protected header must say HS256 and the token id; the HMAC over header.payload with the token secret must match.
-     */
-    static boolean verifyDetached(String detached, String content, String tokenId, String tokenSecret) throws Exception {
-        String[] parts = detached.split("\\.", -1);
-        if (parts.length != 3 || !parts[1].isEmpty()) {
-            return false;
-        }
-        JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
-        if (!header.path("alg").asString().equals("HS256") || !header.path("kid").asString().equals(tokenId)) {
-            return false;
-        }
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(tokenSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        byte[] expected = mac.doFinal((parts[0] + "." + Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(content.getBytes(StandardCharsets.UTF_8))).getBytes(StandardCharsets.US_ASCII));
-        return MessageDigest.isEqual(expected, Base64.getUrlDecoder().decode(parts[2]));
-    }
-
-    /** kubeadm's documented way: openssl x509 -pubkey | openssl pkey -pubin -outform der | sha256. */
-    static String opensslSpkiSha256(Path caCert) throws Exception {
-        Process p = new ProcessBuilder("sh", "-c", "openssl x509 -pubkey -noout -in \"$1\" | openssl pkey -pubin -outform der"
-                + " | openssl dgst -sha256 -hex", "sh", caCert.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
-        return out.substring(out.lastIndexOf(' ') + 1);
     }
 }

@@ -176,30 +176,31 @@ public final class BootstrapTokens {
     }
 
     /**
-     * Deletes the token's Secret and its signature in cluster-info.
-     *
-     * @return what was there (the token, or only a signature left by a token deleted some other way), empty when
-     * neither was
+     * What {@link #delete} would remove for this id: the token's Secret and its signature in cluster-info (one may be
+     * there without the other: a token deleted some other way leaves its signature until the signer removes it).
      */
-    public static Optional<String> delete(KubeApi api, String id) {
-        Optional<BootstrapToken.Info> token = api.get("v1", "Secret", NAMESPACE, SECRET_PREFIX + id).map(BootstrapTokens::info);
-        boolean signed = api.get("v1", "ConfigMap", CLUSTER_INFO_NAMESPACE, CLUSTER_INFO)
-                .map(cm -> data(cm).containsKey(JWS_PREFIX + id)).orElse(false);
-        if (token.isPresent()) {
-            api.delete("v1", "Secret", NAMESPACE, SECRET_PREFIX + id);
+    public static List<String> present(KubeApi api, String id) {
+        List<String> found = new ArrayList<>();
+        if (api.get("v1", "Secret", NAMESPACE, SECRET_PREFIX + id).isPresent()) {
+            found.add("Secret " + NAMESPACE + "/" + SECRET_PREFIX + id);
         }
-        if (signed) {
-            api.mergePatch("v1", "ConfigMap", CLUSTER_INFO_NAMESPACE, CLUSTER_INFO, "{\"data\":{\"" + JWS_PREFIX + id + "\":null}}");
+        if (api.get("v1", "ConfigMap", CLUSTER_INFO_NAMESPACE, CLUSTER_INFO).map(cm -> data(cm).containsKey(JWS_PREFIX + id)).orElse(false)) {
+            found.add(JWS_PREFIX + id + " in ConfigMap " + CLUSTER_INFO_NAMESPACE + "/" + CLUSTER_INFO);
         }
-        if (token.isEmpty() && !signed) {
-            return Optional.empty();
+        return found;
+    }
+
+    /** Deletes the token's Secret and its signature; returns what was removed ({@link #present}), empty when nothing was there. */
+    public static List<String> delete(KubeApi api, String id) {
+        List<String> found = present(api, id);
+        for (String what : found) {
+            if (what.startsWith("Secret ")) {
+                api.delete("v1", "Secret", NAMESPACE, SECRET_PREFIX + id);
+            } else {
+                api.mergePatch("v1", "ConfigMap", CLUSTER_INFO_NAMESPACE, CLUSTER_INFO, "{\"data\":{\"" + JWS_PREFIX + id + "\":null}}");
+            }
         }
-        List<String> done = new ArrayList<>();
-        token.ifPresent(t -> done.add("Secret " + NAMESPACE + "/" + SECRET_PREFIX + id));
-        if (signed) {
-            done.add("signature " + JWS_PREFIX + id + " in ConfigMap " + CLUSTER_INFO_NAMESPACE + "/" + CLUSTER_INFO);
-        }
-        return Optional.of(String.join(" and ", done));
+        return found;
     }
 
     /**
