@@ -180,6 +180,23 @@ class ClusterAccessCommandsTest {
         assertTrue(down[1].contains("unreachable"), down[1]);
     }
 
+    @Test
+    void aClusterThatRefusesAdminConfIsExitThree() throws Exception {
+        Path pki = dir.resolve(".kubeferry/lab/pki");
+        try (KubeApi superAdmin = KubeApi.connect(Files.readAllBytes(pki.resolve("super-admin.conf")), "super-admin.conf")) {
+            superAdmin.delete("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", null, "kubeadm:cluster-admins");
+            try {
+                String[] r = MainTest.run("token", "list", "-i", inventory.toString());
+                assertEquals("3", r[0], r[1]);
+                assertTrue(r[1].contains("403 Forbidden"), r[1]);
+                String[] revoke = MainTest.run("kubeconfig", "revoke", "nobody", "-i", inventory.toString());
+                assertEquals("3", revoke[0], revoke[1]);
+            } finally {
+                superAdmin.apply("kubeadm:cluster-admins", AdminRbac.CLUSTER_ROLE_BINDING_YAML);
+            }
+        }
+    }
+
     @RepeatedTest(2)
     void userBindingsAreAppliedIdempotentlyAndRevokedByTheirLabels() throws Exception {
         Path aliceConf = dir.resolve("alice.conf");
