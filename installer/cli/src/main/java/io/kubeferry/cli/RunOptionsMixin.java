@@ -29,7 +29,12 @@ public final class RunOptionsMixin {
 
     /** Runs actions on the hosts of this inventory, over SSH, printing to the console. */
     ActionRunner runner() {
-        return new ActionRunner(inventory, toRunOptions(), Connectors.ssh(), System.out, System.err);
+        return runner(System.out);
+    }
+
+    /** @param out where the run's lines go (stderr when stdout carries the command's own output) */
+    ActionRunner runner(java.io.PrintStream out) {
+        return new ActionRunner(inventory, toRunOptions(), Connectors.ssh(), out, System.err);
     }
 
     RunOptions toRunOptions() {

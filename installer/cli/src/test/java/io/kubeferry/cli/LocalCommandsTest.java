@@ -92,7 +92,7 @@ class LocalCommandsTest {
         assertEquals("0", MainTest.run("certs", "generate", "-i", inv.toString())[0]);
         Path kc = dir.resolve("alice.conf");
         String[] r = MainTest.run("kubeconfig", "user", "-i", inv.toString(), "--name", "alice", "--group", "team-a",
-                "--namespace", "dev", "--clusterrole", "edit", "--valid", "720h", "-o", kc.toString());
+                "--namespace", "dev", "--clusterrole", "edit", "--no-apply", "--valid", "720h", "-o", kc.toString());
         assertEquals("0", r[0], r[1]);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(kc)));
         Process p = new ProcessBuilder("kubectl", "config", "view", "--raw", "--kubeconfig", kc.toString(),
@@ -118,11 +118,12 @@ class LocalCommandsTest {
         String cwd = System.getProperty("user.dir");
         String[] r = MainTest.run("kubeconfig", "user", "-i", inv.toString(), "--name", "carol", "-o", "-");
         assertEquals("0", r[0], r[1]);
-        Map<String, Object> kc = new Yaml().load(r[1].substring(0, r[1].indexOf("kubeconfig for user carol")));
+        // the run's lines go to stderr, which this capture mixes in: the kubeconfig starts at its apiVersion
+        Map<String, Object> kc = new Yaml().load(r[1].substring(r[1].indexOf("apiVersion:"), r[1].indexOf("kubeconfig for user carol")));
         assertEquals("Config", kc.get("kind"));
         assertFalse(Files.exists(Path.of(cwd, "-")), "a file named '-' was written");
         assertEquals("2", MainTest.run("kubeconfig", "user", "-i", inv.toString(), "--name", "carol", "-o", "-",
-                "--clusterrole", "view")[0]);
+                "--clusterrole", "view", "--no-apply")[0]);
     }
 
     /** list-of-maps, then key: the first element's value (kubeconfig's clusters[0].cluster.server style). */

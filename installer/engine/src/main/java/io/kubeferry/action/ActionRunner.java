@@ -88,7 +88,8 @@ public final class ActionRunner {
 
     /** Everything about the input, before any write: the inventory, then each phase's own arguments. */
     private Inventory loadAndValidate(Action action) {
-        boolean touchesHosts = action.phases().stream().anyMatch(p -> p instanceof HostPhase h && h.needsConnection());
+        boolean touchesHosts = action.phases().stream().anyMatch(p -> p instanceof HostPhase h && h.needsConnection()
+                || p.usesSsh());
         InventoryLoader.Loaded loaded = new InventoryLoader().read(inventoryFile,
                 touchesHosts ? InventoryLoader.Use.HOSTS : InventoryLoader.Use.LOCAL);
         Inventory inventory = loaded.inventory();

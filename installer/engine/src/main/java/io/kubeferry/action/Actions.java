@@ -102,6 +102,45 @@ public final class Actions {
                 List.of(new ConnectPhase(), new io.kubeferry.install.DiagnosePhase(onlyHost)), true);
     }
 
+    /**
+     * {@code installer token create}: a bootstrap token (Secret and cluster-info signature) through the API; the
+     * command prints {@link io.kubeferry.access.CreateTokenPhase#joinCommand()} afterwards. Not idempotent: each run
+     * makes another token.
+     */
+    public static Action tokenCreate(io.kubeferry.access.CreateTokenPhase create) {
+        return new Action("token-create", "create a bootstrap token and print its kubeadm join command", List.of(create), false);
+    }
+
+    /** {@code installer token list}: the bootstrap tokens, without their secrets. */
+    public static Action tokenList(io.kubeferry.install.ClusterApi api) {
+        return new Action("token-list", "list the bootstrap tokens",
+                List.of(new io.kubeferry.access.ListTokensPhase(api, java.time.Clock.systemUTC())), false);
+    }
+
+    /** {@code installer token delete ID}: the token's Secret and its cluster-info signature. */
+    public static Action tokenDelete(io.kubeferry.install.ClusterApi api, String id) {
+        return new Action("token-delete", "delete a bootstrap token", List.of(new io.kubeferry.access.DeleteTokenPhase(api, id)), false);
+    }
+
+    /**
+     * {@code installer kubeconfig user}: the user's bindings applied through the API first (when there are any to
+     * apply), then the kubeconfig issued; every input checked before either. Holds the state lock (it records the
+     * certificate).
+     */
+    public static Action kubeconfigUser(io.kubeferry.install.ClusterApi api, String userName,
+                                        List<io.kubeferry.pki.UserKubeconfigs.Binding> applied,
+                                        io.kubeferry.access.IssueUserKubeconfigPhase issue) {
+        List<Phase> phases = applied.isEmpty() ? List.of(issue)
+                : List.of(new io.kubeferry.access.BindUserPhase(api, userName, applied), issue);
+        return new Action("kubeconfig-user", "bind a user and write its kubeconfig", phases, false, true);
+    }
+
+    /** {@code installer kubeconfig revoke NAME}: the user's bindings deleted; its certificates' expiry said. */
+    public static Action kubeconfigRevoke(io.kubeferry.install.ClusterApi api, String userName) {
+        return new Action("kubeconfig-revoke", "remove the bindings of a user",
+                List.of(new io.kubeferry.access.RevokeUserPhase(api, userName, java.time.Clock.systemUTC())), false);
+    }
+
     /** The apply action for listing its phases (no bundle needed to list them; not to be run). */
     static Action applyForListing() {
         return apply(new InstallRun(java.util.Optional.empty(), null, true, FileDistributor.directCopy(),

@@ -38,6 +38,11 @@ public final class ClusterApi {
         this.forceTunnel = forceTunnel;
     }
 
+    /** True when every call goes through an SSH tunnel ({@code --api-through-ssh}). */
+    public boolean throughSsh() {
+        return forceTunnel;
+    }
+
     /** Through the control-plane endpoint (or, in local-proxy mode, the first control plane). */
     public KubeApi open(RunContext ctx, String kubeconfigName) {
         Inventory inv = ctx.inventory();
@@ -70,6 +75,11 @@ public final class ClusterApi {
             if (!forceTunnel && answers(dial)) {
                 ctx.console().detail("    API (" + t + "): " + dial);
                 return dial;
+            }
+            if (tunnelHost.ssh() == null) { // the inventory was read without SSH settings (a command that needs no host)
+                throw new io.kubeferry.errors.HostFailureException(t, "the API server at " + dial + " does not answer from"
+                        + " here; run the command again with --api-through-ssh to reach it through an SSH tunnel to "
+                        + tunnelHost.name());
             }
             int port = ctx.connection(tunnelHost).forwardLocalPort("127.0.0.1", ctx.inventory().cluster().controlPlaneEndpoint().port());
             URI local = URI.create("https://127.0.0.1:" + port);

@@ -46,6 +46,14 @@ public interface Phase {
         return false;
     }
 
+    /**
+     * True for a phase that may open SSH connections although it is no host phase (the cluster's API through an SSH
+     * tunnel): the inventory is then read with the hosts' SSH credentials.
+     */
+    default boolean usesSsh() {
+        return false;
+    }
+
     /** True for phases that only read (connect, gather facts): they run the same in a dry run. */
     default boolean readOnly() {
         return false;

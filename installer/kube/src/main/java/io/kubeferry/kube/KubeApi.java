@@ -276,6 +276,43 @@ public final class KubeApi implements AutoCloseable {
                 () -> !resource(apiVersion, kind, namespace, name).delete().isEmpty());
     }
 
+    /**
+     * Creates the object (POST): unlike {@link #apply}, an existing object of that name is an error (409), for
+     * objects that must be new (a bootstrap token). The object's content never appears in a message.
+     */
+    public void create(HasMetadata object) {
+        String what = describe(object.getApiVersion(), object.getKind(), object.getMetadata().getNamespace(),
+                object.getMetadata().getName());
+        call("create " + what, () -> client.resource(object).create());
+    }
+
+    /**
+     * The objects of a kind in a namespace (null: cluster-scoped, or every namespace for a namespaced kind) carrying
+     * every label of {@code labels}. The labels are sent as a selector and checked again here, so a server that
+     * ignores the selector does not widen the answer.
+     */
+    public List<GenericKubernetesResource> list(String apiVersion, String kind, String namespace, Map<String, String> labels) {
+        return call("list " + kind + " (" + apiVersion + ")" + (namespace == null ? "" : " in " + namespace), () -> {
+            var op = client.genericKubernetesResources(apiVersion, kind);
+            var scoped = namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace);
+            var items = labels.isEmpty() ? scoped.list().getItems() : scoped.withLabels(labels).list().getItems();
+            return items.stream().filter(o -> {
+                Map<String, String> has = o.getMetadata().getLabels() == null ? Map.of() : o.getMetadata().getLabels();
+                return labels.entrySet().stream().allMatch(l -> l.getValue().equals(has.get(l.getKey())));
+            }).toList();
+        });
+    }
+
+    /**
+     * A JSON merge patch (RFC 7386: a null value removes the key) of an existing object, recorded as an update by
+     * {@value #FIELD_MANAGER}. Used where a server-side apply by our field manager would drop the fields an earlier
+     * apply of the same manager set (one key added to a ConfigMap the install applied).
+     */
+    public void mergePatch(String apiVersion, String kind, String namespace, String name, String jsonPatch) {
+        call("patch " + describe(apiVersion, kind, namespace, name), () -> resource(apiVersion, kind, namespace, name)
+                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).withFieldManager(FIELD_MANAGER).build(), jsonPatch));
+    }
+
     private io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource(String apiVersion, String kind,
                                                                                           String namespace, String name) {
         var op = client.genericKubernetesResources(apiVersion, kind);

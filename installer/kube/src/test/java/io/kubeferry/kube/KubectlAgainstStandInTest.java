@@ -1,6 +1,7 @@
 package io.kubeferry.kube;
 
 import io.kubeferry.inventory.KeyAlgorithm;
+import io.kubeferry.kube.testsupport.Kubectl;
 import io.kubeferry.kube.testsupport.StandInApiServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the stand-in API server, connecting to 127.0.0.1:PORT while verifying the endpoint name, as through an SSH tunnel.
  */
 class KubectlAgainstStandInTest {
-    static final Path KUBECTL = Path.of("/usr/bin/kubectl");
+    static final Path KUBECTL = Kubectl.BINARY;
 
     @TempDir
     static Path dir;
@@ -46,30 +46,13 @@ class KubectlAgainstStandInTest {
         server.close();
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run kubectl(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(KUBECTL.toString(), "--kubeconfig", kubeconfig.toString(),
-                "--server", server.url().toString(), "--tls-server-name", TestPki.ENDPOINT,
-                "--cache-dir", dir.resolve("kube-cache").toString(), "--request-timeout", "20s"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().remove("KUBECONFIG");
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish in 60s");
-        }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    static Kubectl.Run kubectl(String... args) throws IOException, InterruptedException {
+        return Kubectl.run(kubeconfig, dir, List.of("--server", server.url().toString(), "--tls-server-name", TestPki.ENDPOINT), args);
     }
 
     @RepeatedTest(3)
     void getNodes() throws Exception {
-        Run r = kubectl("get", "nodes");
+        Kubectl.Run r = kubectl("get", "nodes");
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().strip().split("\n");
         assertTrue(lines[0].matches("NAME\\s+STATUS\\s+ROLES\\s+AGE\\s+VERSION"), r.out());
@@ -89,11 +72,11 @@ class KubectlAgainstStandInTest {
                   kubelet: |
                     cgroupDriver: systemd
                 """, StandardCharsets.UTF_8);
-        Run apply = kubectl("apply", "--server-side", "-f", manifest.toString());
+        Kubectl.Run apply = kubectl("apply", "--server-side", "-f", manifest.toString());
         assertEquals(0, apply.exit(), apply.err());
         assertTrue(apply.out().strip().matches("configmap/kubelet-config (serverside-applied|unchanged)"), apply.out());
 
-        Run get = kubectl("get", "configmap", "-n", "kube-system", "kubelet-config", "-o", "yaml");
+        Kubectl.Run get = kubectl("get", "configmap", "-n", "kube-system", "kubelet-config", "-o", "yaml");
         assertEquals(0, get.exit(), get.err());
         assertTrue(get.out().contains("name: kubelet-config"), get.out());
         assertTrue(get.out().contains("namespace: kube-system"), get.out());

@@ -38,15 +38,14 @@ public final class UserKubeconfigs {
     }
 
     /**
-     * @param content  the kubeconfig file (write it 0600)
-     * @param notAfter when its client certificate expires (clamped to the CA's expiry)
-     */
-    /**
-     * @param server the API server it points at ({@link PkiPlan#serverForOutsideClients})
-     * @param note   what to tell the user about the server, or null (local-proxy mode: a control plane's address)
+     * @param content        the kubeconfig file (write it 0600)
+     * @param notAfter       when its client certificate expires (clamped to the CA's expiry)
+     * @param server         the API server it points at ({@link PkiPlan#serverForOutsideClients})
+     * @param note           what to tell the user about the server, or null (local-proxy mode: a control plane's address)
+     * @param certificatePem the client certificate alone (public), for {@link UserCertificateRecords}
      */
     public record UserKubeconfig(String userName, byte[] content, Instant notAfter, String contextName, String server,
-                                 String note) {
+                                 String note, byte[] certificatePem) {
     }
 
     /**
@@ -56,16 +55,60 @@ public final class UserKubeconfigs {
      */
     public UserKubeconfig create(Inventory inventory, String userName, List<String> groups, Duration validity,
                                  String namespace) {
+        SigningCa signing = check(inventory, userName, groups, validity, namespace);
+        CertFacts ca = signing.ca();
+        PrivateKey caKey = signing.key();
+        Instant now = clock.instant();
+        Instant notAfter = now.plus(validity);
+        if (notAfter.isAfter(ca.notAfter())) {
+            notAfter = ca.notAfter();
+        }
+        CertSpec spec = new CertSpec("user:" + userName, userName, null, CaKind.KUBERNETES, userName, groups,
+                Set.of(ExtKeyUsage.CLIENT_AUTH), List.of(), List.of());
+        KeyPair keys = Keys.generate(inventory.cluster().certificates().keyAlgorithm(), new SecureRandom());
+        var cert = new CertIssuer(new SecureRandom()).leaf(spec, keys.getPublic(),
+                new CertIssuer.Authority(ca.holder(), caKey), now.minus(PkiService.BACKDATE), notAfter);
+        String clusterName = inventory.cluster().name();
+        String server = PkiPlan.serverForOutsideClients(inventory);
+        String note = server.equals(io.kubeferry.inventory.ApiServerUrls.forCluster(inventory)) ? null
+                : "server " + server + " is the first control plane's address: the endpoint "
+                        + inventory.cluster().controlPlaneEndpoint().host() + " (local proxy) resolves only on the nodes";
+        byte[] content = Kubeconfigs.render(clusterName, server, Pem.encodeCertificate(ca.holder()),
+                userName, Pem.encodeCertificate(cert), Pem.encodePrivateKey(keys), namespace);
+        if (note != null) {
+            content = ("# " + note + "\n" + new String(content, java.nio.charset.StandardCharsets.UTF_8))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return new UserKubeconfig(userName, content, notAfter, userName + "@" + clusterName, server, note,
+                Pem.encodeCertificate(cert));
+    }
+
+    /** The cluster CA that signs user certificates: its certificate and key from the state directory. */
+    private record SigningCa(CertFacts ca, PrivateKey key) {
+    }
+
+    /**
+     * Every check {@link #create} makes, without signing anything: a command calls it before it changes anything.
+     *
+     * @throws BadInputException naming each problem
+     */
+    public void validate(Inventory inventory, String userName, List<String> groups, Duration validity, String namespace) {
+        check(inventory, userName, groups, validity, namespace);
+    }
+
+    private SigningCa check(Inventory inventory, String userName, List<String> groups, Duration validity, String namespace) {
         List<Problem> problems = new ArrayList<>();
         if (userName == null || userName.isBlank() || userName.chars().anyMatch(c -> c < 0x20)) {
             problems.add(Problem.error("--name", "give a user name without control characters"));
+        } else if (userName.contains("/") || userName.contains("%")) {
+            problems.add(Problem.error("--name", "'" + userName + "' cannot name the user's RBAC bindings: leave out '/' and '%'"));
         } else if (userName.startsWith("system:")) {
             problems.add(Problem.error("--name", "'" + userName + "' is in the reserved system: namespace; choose another name"));
         }
         for (String g : groups) {
             if (RESERVED_GROUPS.contains(g)) {
                 problems.add(Problem.error("--group", "'" + g + "' grants cluster-wide powers; a tenant kubeconfig "
-                        + "cannot carry it (use admin.conf, or bind a ClusterRole with --clusterrole)"));
+                        + "cannot carry it (use admin.conf, or bind a ClusterRole with --cluster-role)"));
             } else if (g.isBlank() || g.chars().anyMatch(c -> c < 0x20)) {
                 problems.add(Problem.error("--group", "group names must be non-empty without control characters"));
             }
@@ -98,48 +141,74 @@ public final class UserKubeconfigs {
         if (!problems.isEmpty()) {
             throw new BadInputException(problems);
         }
-        Instant now = clock.instant();
-        Instant notAfter = now.plus(validity);
-        if (notAfter.isAfter(ca.notAfter())) {
-            notAfter = ca.notAfter();
-        }
-        CertSpec spec = new CertSpec("user:" + userName, userName, null, CaKind.KUBERNETES, userName, groups,
-                Set.of(ExtKeyUsage.CLIENT_AUTH), List.of(), List.of());
-        KeyPair keys = Keys.generate(inventory.cluster().certificates().keyAlgorithm(), new SecureRandom());
-        var cert = new CertIssuer(new SecureRandom()).leaf(spec, keys.getPublic(),
-                new CertIssuer.Authority(ca.holder(), caKey), now.minus(PkiService.BACKDATE), notAfter);
-        String clusterName = inventory.cluster().name();
-        String server = PkiPlan.serverForOutsideClients(inventory);
-        String note = server.equals(io.kubeferry.inventory.ApiServerUrls.forCluster(inventory)) ? null
-                : "server " + server + " is the first control plane's address: the endpoint "
-                        + inventory.cluster().controlPlaneEndpoint().host() + " (local proxy) resolves only on the nodes";
-        byte[] content = Kubeconfigs.render(clusterName, server, Pem.encodeCertificate(ca.holder()),
-                userName, Pem.encodeCertificate(cert), Pem.encodePrivateKey(keys), namespace);
-        if (note != null) {
-            content = ("# " + note + "\n" + new String(content, java.nio.charset.StandardCharsets.UTF_8))
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        }
-        return new UserKubeconfig(userName, content, notAfter, userName + "@" + clusterName, server, note);
+        return new SigningCa(ca, caKey);
     }
 
+    /** Labels every binding made for a user carries; {@code kubeconfig revoke} finds them by these. */
+    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    public static final String USER_LABEL = "kubeferry.io/user";
+    /** The exact user name (a label value cannot hold every name: {@link #userLabelValue}). */
+    public static final String USER_ANNOTATION = "kubeferry.io/user";
+    private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+
     /**
-     * The binding that gives the user a ClusterRole: a RoleBinding in {@code namespace}, or a
-     * ClusterRoleBinding when namespace is null. Named {@code kubeferry:user:<name>}.
+     * One grant to a user: a ClusterRoleBinding (namespace null, a ClusterRole), or a RoleBinding in a namespace to a
+     * ClusterRole or to a Role of that namespace.
      */
-    public static String bindingYaml(String userName, String namespace, String clusterRole) {
-        String name = Kubeconfigs.q("kubeferry:user:" + userName + ":" + clusterRole);
+    public record Binding(String namespace, boolean toClusterRole, String role) {
+        public String kind() {
+            return namespace == null ? "ClusterRoleBinding" : "RoleBinding";
+        }
+
+        /** {@code kubeferry:user:<user>:<clusterrole>}, or {@code ...:role:<role>} for a Role (both may be in one namespace). */
+        public String name(String userName) {
+            return "kubeferry:user:" + userName + ":" + (toClusterRole ? "" : "role:") + role;
+        }
+
+        /** e.g. {@code RoleBinding team-a/kubeferry:user:alice:edit (ClusterRole edit)}. */
+        public String describe(String userName) {
+            return kind() + " " + (namespace == null ? "" : namespace + "/") + name(userName) + " ("
+                    + (toClusterRole ? "ClusterRole " : "Role ") + role + ")";
+        }
+    }
+
+    /** The user name as a label value: itself when it is one, else {@code h-} and 40 hex digits of its SHA-256. */
+    public static String userLabelValue(String userName) {
+        if (LABEL_VALUE.matcher(userName).matches()) {
+            return userName;
+        }
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(userName.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "h-" + java.util.HexFormat.of().formatHex(d).substring(0, 40);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    /** The labels of the bindings made for a user. */
+    public static java.util.Map<String, String> bindingLabels(String userName) {
+        return java.util.Map.of(MANAGED_BY_LABEL, "kubeferry", USER_LABEL, userLabelValue(userName));
+    }
+
+    /** The RoleBinding or ClusterRoleBinding of one grant, labelled and annotated with the user. */
+    public static String bindingYaml(String userName, Binding binding) {
         StringBuilder y = new StringBuilder();
         y.append("apiVersion: rbac.authorization.k8s.io/v1\n");
-        y.append("kind: ").append(namespace == null ? "ClusterRoleBinding" : "RoleBinding").append('\n');
+        y.append("kind: ").append(binding.kind()).append('\n');
         y.append("metadata:\n");
-        y.append("  name: ").append(name).append('\n');
-        if (namespace != null) {
-            y.append("  namespace: ").append(Kubeconfigs.q(namespace)).append('\n');
+        y.append("  name: ").append(Kubeconfigs.q(binding.name(userName))).append('\n');
+        if (binding.namespace() != null) {
+            y.append("  namespace: ").append(Kubeconfigs.q(binding.namespace())).append('\n');
         }
+        y.append("  labels:\n");
+        new java.util.TreeMap<>(bindingLabels(userName)).forEach((k, v) ->
+                y.append("    ").append(k).append(": ").append(Kubeconfigs.q(v)).append('\n'));
+        y.append("  annotations:\n");
+        y.append("    ").append(USER_ANNOTATION).append(": ").append(Kubeconfigs.q(userName)).append('\n');
         y.append("roleRef:\n");
         y.append("  apiGroup: rbac.authorization.k8s.io\n");
-        y.append("  kind: ClusterRole\n");
-        y.append("  name: ").append(Kubeconfigs.q(clusterRole)).append('\n');
+        y.append("  kind: ").append(binding.toClusterRole() ? "ClusterRole" : "Role").append('\n');
+        y.append("  name: ").append(Kubeconfigs.q(binding.role())).append('\n');
         y.append("subjects:\n");
         y.append("- apiGroup: rbac.authorization.k8s.io\n");
         y.append("  kind: User\n");

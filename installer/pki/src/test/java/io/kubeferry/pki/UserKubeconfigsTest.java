@@ -49,10 +49,16 @@ class UserKubeconfigsTest {
 
     @Test
     void bindingYamlIsARoleBindingOrClusterRoleBinding() {
-        String rb = UserKubeconfigs.bindingYaml("alice", "team-a", "edit");
+        String rb = UserKubeconfigs.bindingYaml("alice", new UserKubeconfigs.Binding("team-a", true, "edit"));
         assertTrue(rb.contains("kind: RoleBinding") && rb.contains("namespace: \"team-a\"")
-                && rb.contains("name: \"edit\"") && rb.contains("kind: User") && rb.contains("name: \"alice\""), rb);
-        assertTrue(UserKubeconfigs.bindingYaml("bob", null, "view").contains("kind: ClusterRoleBinding"));
+                && rb.contains("name: \"edit\"") && rb.contains("kind: User") && rb.contains("name: \"alice\"")
+                && rb.contains("kubeferry.io/user: \"alice\"") && rb.contains("app.kubernetes.io/managed-by: \"kubeferry\""), rb);
+        assertTrue(UserKubeconfigs.bindingYaml("bob", new UserKubeconfigs.Binding(null, true, "view")).contains("kind: ClusterRoleBinding"));
+        String role = UserKubeconfigs.bindingYaml("bob", new UserKubeconfigs.Binding("team-a", false, "deployer"));
+        assertTrue(role.contains("name: \"kubeferry:user:bob:role:deployer\"") && role.contains("kind: Role\n"), role);
+        // a name that is no label value is labelled by its digest, and kept whole in the annotation
+        assertEquals("alice", UserKubeconfigs.userLabelValue("alice"));
+        assertTrue(UserKubeconfigs.userLabelValue("alice@example.com").matches("h-[0-9a-f]{40}"));
     }
 
     @Test
