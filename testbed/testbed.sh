@@ -156,13 +156,9 @@ remove_host_cgroups() {
 # Launch: joins the host's cgroups, enters its network namespace and makes the other namespaces
 # (unshare stays as the parent of the host's pid 1).
 host_launch() {
-  local name=$1 fd
+  local name=$1
   join_host_cgroups "$name" "$BASHPID"
-  # A host outlives the command that made it: it must not keep that command's open files, above all a build
-  # lock taken with flock(1) around `testbed.sh up` (the lock would stay held until `down`).
-  for fd in $(ls /proc/$BASHPID/fd); do
-    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
-  done
+  close_inherited_fds
   exec nsenter --net="/run/netns/$name" unshare --mount --uts --ipc --pid --cgroup --fork \
     --propagation private "$SELF" _host-init "$name"
 }
@@ -335,6 +331,18 @@ require_host() {
   init_pid "$1" >/dev/null || die "host $1 is not running (testbed.sh status; testbed.sh up N)"
 }
 
+# Closes every descriptor above stderr that this shell inherited: a host (or a daemon started in it) outlives
+# whoever ran the script and would hold its locks forever, not only ours (8, 9) but e.g. the fd 3 of a
+# `flock LOCKFILE testbed.sh up` or of a build run under flock, which then never gets its lock back.
+close_inherited_fds() {
+  local fd
+  for fd in $(ls /proc/$BASHPID/fd); do
+    if ((fd > 2 && fd != 255)); then
+      eval "exec $fd>&-" 2>/dev/null || true
+    fi
+  done
+}
+
 # Runs "$@" inside host $1 as root, in all its namespaces and cgroups, with a clean environment.
 in_host() {
   local name=$1 pid
@@ -342,7 +350,7 @@ in_host() {
   pid=$(init_pid "$name") || die "host $name is not running"
   (
     join_host_cgroups "$name" "$BASHPID"
-    exec 9>&- 8>&- # daemons started in the host must not hold the locks of a running `up`
+    close_inherited_fds # daemons started in the host must not hold the locks of a running `up` or its caller
     exec nsenter --target "$pid" --mount --uts --ipc --net --pid --cgroup --root --wd -- \
       env -i PATH="$HOST_PATH" HOME=/root USER=root LOGNAME=root SHELL=/bin/bash LANG=C.UTF-8 \
       TERM="${TERM:-dumb}" "$@"

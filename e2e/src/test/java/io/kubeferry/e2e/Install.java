@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -58,14 +60,19 @@ final class Install {
 
     /** The machine's real kubectl (Go TLS) with a kubeconfig of the state directory, dialling {@code server}. */
     static Run kubectl(Path kubeconfig, String server, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/kubectl", "--kubeconfig", kubeconfig.toString(), "--server", server));
+        return command(List.of("/usr/bin/kubectl", "--kubeconfig", kubeconfig.toString(), "--server", server), args);
+    }
+
+    /** A command of this machine (kubectl, etcdctl): {@code base} then {@code args}, output and exit code. */
+    static Run command(List<String> base, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(base);
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
         }
-        return new Run(p.exitValue(), out);
+        return new Run(p.waitFor(), out);
     }
 
     /**
@@ -77,6 +84,15 @@ final class Install {
                 + " /etc/kubeferry /var/lib/kubeferry -xdev -type f -printf '%p %T@\\n' 2>/dev/null | sort;"
                 + " for f in /run/systemctl-standin/*.pid /run/systemctl-standin/*.mainpid; do echo \"$f $(cat $f)\"; done");
         return r.stdout();
+    }
+
+    /** {@link #snapshot} of hosts kf-h1..kf-hN, by name. */
+    static Map<String, String> snapshots(Testbed tb, int hosts) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 1; i <= hosts; i++) {
+            out.put(tb.host(i).name(), snapshot(tb, tb.host(i)));
+        }
+        return out;
     }
 
     static Path writeInventory(Path dir, String yaml) throws IOException {

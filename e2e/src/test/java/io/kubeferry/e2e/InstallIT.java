@@ -11,7 +11,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -103,11 +102,11 @@ class InstallIT {
     @Test
     @Order(2)
     void aSecondRunChangesNothingAndSaysSo() throws Exception {
-        Map<String, String> before = snapshots();
+        Map<String, String> before = Install.snapshots(tb, 5);
         Install.Run r = Install.run(bundle, "-i", inventory.toString());
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.output().contains("Nothing changed"), r.output());
-        Map<String, String> after = snapshots();
+        Map<String, String> after = Install.snapshots(tb, 5);
         for (String host : before.keySet()) {
             assertEquals(before.get(host), after.get(host), host + ": a file was rewritten or a service restarted");
         }
@@ -116,7 +115,7 @@ class InstallIT {
     @Test
     @Order(3)
     void aDryRunOnTheInstalledClusterWouldChangeNothing() throws Exception {
-        Map<String, String> before = snapshots();
+        Map<String, String> before = Install.snapshots(tb, 5);
         Install.Run r = Install.run(bundle, "apply", "-i", inventory.toString(), "--dry-run");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.output().contains("Dry run: nothing would change."), r.output());
@@ -125,14 +124,6 @@ class InstallIT {
                 || r.output().contains("through the API] apply"), r.output());
         assertFalse(r.output().contains("[Wait for every node and mark it]"), "every node is marked already:\n" + r.output());
         assertFalse(r.output().contains("] write /"), "no host file would be written:\n" + r.output());
-        assertEquals(before, snapshots());
-    }
-
-    private static Map<String, String> snapshots() {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (int i = 1; i <= 5; i++) {
-            out.put("kf-h" + i, Install.snapshot(tb, tb.host(i)));
-        }
-        return out;
+        assertEquals(before, Install.snapshots(tb, 5));
     }
 }

@@ -16,8 +16,8 @@ import java.util.concurrent.Callable;
                 + " images and files distributed, containerd, the control plane, the cluster finished through its API,"
                 + " the workers joined. Idempotent: a second run changes nothing; a failed run is finished by running"
                 + " it again. `./install -i inventory.yaml` runs this.",
-                "Phases (each also `installer phase NAME`): verify-bundle, connect, gather-facts, preflight, plan,"
-                        + " distribute, check-external-etcd, container-runtime, etcd, wait-etcd, control-plane,"
+                "Phases (each also `installer phase NAME`): verify-bundle, connect, gather-facts, check-external-etcd,"
+                        + " preflight, plan, distribute, container-runtime, etcd, wait-etcd, control-plane,"
                         + " wait-control-plane, finish-cluster, workers,"
                         + " nodes, summary."})
 final class ApplyCommand implements Callable<Integer> {

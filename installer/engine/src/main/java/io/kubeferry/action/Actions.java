@@ -74,10 +74,11 @@ public final class Actions {
                 new VerifyBundlePhase(run),
                 new ConnectPhase(),
                 new GatherFactsPhase(),
+                // before preflight's safe fixes: the user's etcd is input, checked before anything is written
+                new io.kubeferry.install.ExternalEtcdCheckPhase(),
                 new PreflightPhase(run),
                 new PlanPhase(run),
                 new DistributePhase(run),
-                new io.kubeferry.install.ExternalEtcdCheckPhase(),
                 new RuntimePhase(run),
                 // etcd as host services: every member started first, then waited for (health needs the quorum)
                 new ComponentsPhase("etcd", "etcd members as host services", run,

@@ -1,29 +1,37 @@
 package io.kubeferry.install;
 
-import io.kubeferry.errors.HostFailureException;
-import io.kubeferry.host.ExecResult;
+import io.kubeferry.errors.BadInputException;
+import io.kubeferry.errors.Problem;
+import io.kubeferry.files.LocalIoFailure;
 import io.kubeferry.host.RemoteHost;
-import io.kubeferry.host.Shell;
 import io.kubeferry.inventory.EtcdSettings;
 import io.kubeferry.inventory.Host;
-import io.kubeferry.phase.HostPhase;
+import io.kubeferry.pem.ClientTls;
+import io.kubeferry.phase.ReadOnlyPhase;
 import io.kubeferry.phase.RunContext;
 
-import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The user's etcd ({@code cluster.etcd.mode: external}), checked from the first control plane with the files the
- * API servers will use (put there by distribute): every endpoint's {@code /health} over TLS with the CA, client
- * certificate and key. Fails naming each endpoint with curl's TLS or connection error, or the HTTP answer.
+ * The user's etcd ({@code cluster.etcd.mode: external}), checked before anything is written to any host (it runs
+ * right after gather-facts, before preflight's safe fixes, plan and distribute): every endpoint's {@code /health}
+ * over TLS with the inventory's caFile, certFile and keyFile, as the API servers will use them.
+ *
+ * <p>Why from the installer's machine with Java's TLS, through an SSH port forward of the first control plane
+ * ({@link RemoteHost#forwardLocalPort}), and not curl on that control plane: curl there needs the CA and client key
+ * on the host first, and writing them is a write before the input is known to be good (and curl may not be
+ * installed). The forward's far end is the control plane, so the TCP path is the API servers' own (often only the
+ * control planes may reach etcd), while the key never leaves this machine before the check passes. A failure is bad
+ * input (exit 2): the inventory names an etcd that does not answer as described, and nothing was changed.
  */
-public final class ExternalEtcdCheckPhase extends HostPhase {
-    static final String CA = "/etc/kubernetes/pki/etcd/ca.crt";
-    static final String CERT = "/etc/kubernetes/pki/apiserver-etcd-client.crt";
-    static final String KEY = "/etc/kubernetes/pki/apiserver-etcd-client.key";
-    static final int TIMEOUT_SECONDS = 10;
-
+public final class ExternalEtcdCheckPhase implements ReadOnlyPhase {
     @Override
     public String name() {
         return "check-external-etcd";
@@ -40,77 +48,38 @@ public final class ExternalEtcdCheckPhase extends HostPhase {
     }
 
     @Override
-    public List<Host> hosts(RunContext ctx) {
-        return shouldRun(ctx) ? List.of(ctx.inventory().controlPlanes().get(0)) : List.of();
-    }
-
-    /** curl of one endpoint's /health; prints the body, then the HTTP status on a line of its own. */
-    static String healthCommand(String endpoint, String ca, String cert, String key) {
-        return "curl -sS --max-time " + TIMEOUT_SECONDS + " --cacert " + Shell.quote(ca) + " --cert " + Shell.quote(cert)
-                + " --key " + Shell.quote(key) + " -w '\\n%{http_code}' " + Shell.quote(endpoint + "/health");
-    }
-
-    @Override
-    public void runOn(RunContext ctx, Host host, RemoteHost remote) {
-        List<String> endpoints = ctx.inventory().cluster().etcd().external().orElseThrow().endpoints();
-        List<String> problems = new ArrayList<>();
-        for (String endpoint : endpoints) {
-            String problem = problem(remote.exec(healthCommand(endpoint, CA, CERT, KEY), Duration.ofSeconds(TIMEOUT_SECONDS + 20)));
-            if (problem != null) {
-                problems.add(endpoint + ": " + problem);
+    public void run(RunContext ctx) {
+        EtcdSettings.External external = ctx.inventory().cluster().etcd().external().orElseThrow();
+        Host controlPlane = ctx.inventory().controlPlanes().get(0);
+        SSLContext tls = ClientTls.of(read(external.caFile()), read(external.certFile()), read(external.keyFile()),
+                "cluster.etcd.external caFile/certFile/keyFile");
+        RemoteHost remote = ctx.connection(controlPlane);
+        String via = "from " + controlPlane.name();
+        List<Problem> problems = new ArrayList<>();
+        List<String> endpoints = external.endpoints();
+        for (int i = 0; i < endpoints.size(); i++) {
+            URI endpoint = URI.create(endpoints.get(i));
+            String host = endpoint.getHost().replace("[", "").replace("]", "");
+            int local = remote.forwardLocalPort(host, endpoint.getPort());
+            String problem = EtcdHealthProbe.problem(tls, endpoint, new InetSocketAddress("127.0.0.1", local), via);
+            if (problem == null) {
+                ctx.console().detail("    " + endpoint + " healthy (TLS checked " + via + " through its SSH connection)");
             } else {
-                ctx.console().detail("    " + host.name() + ": " + endpoint + " healthy");
+                problems.add(Problem.error(ctx.inventory().source().getFileName() + " (cluster.etcd.external.endpoints["
+                        + i + "])", endpoint + ", checked " + via + " with caFile " + external.caFile() + ", certFile "
+                        + external.certFile() + " and keyFile " + external.keyFile() + ": " + problem));
             }
         }
         if (!problems.isEmpty()) {
-            throw new HostFailureException(host.name(), "the external etcd (cluster.etcd.external) does not answer as"
-                    + " the API servers need, checked with " + CA + ", " + CERT + " and " + KEY + ":\n    "
-                    + String.join("\n    ", problems));
+            throw new BadInputException(problems);
         }
     }
 
-    /** Why curl's answer is not a healthy member, or null when it is. */
-    static String problem(ExecResult r) {
-        if (r.exitCode() != 0) {
-            String err = r.stderr().strip();
-            return "curl exit " + r.exitCode() + ": " + (err.isEmpty() ? r.stdout().strip() : err) + hint(r.exitCode());
-        }
-        String out = r.stdout().strip();
-        int nl = out.lastIndexOf('\n');
-        String status = nl < 0 ? out : out.substring(nl + 1);
-        String body = nl < 0 ? "" : out.substring(0, nl).strip();
-        if (!status.equals("200")) {
-            return "HTTP " + status + ": " + body;
-        }
-        if (!body.replace(" ", "").contains("\"health\":\"true\"")) {
-            return "not healthy: " + body;
-        }
-        return null;
-    }
-
-    /** What curl's exit code usually means here (TLS 1.3 reports a refused client certificate as a dropped link). */
-    static String hint(int curlExit) {
-        return switch (curlExit) {
-            case 6 -> " (the endpoint's name does not resolve on this host)";
-            case 7 -> " (nothing listens there, or a firewall drops it: check the endpoint's address and port)";
-            case 28 -> " (no answer in time: a firewall, or the member is down)";
-            case 35, 55, 56 -> " (the TLS handshake failed or etcd closed the connection right after it: most often etcd"
-                    + " refused the client certificate, i.e. certFile is not signed by the CA etcd trusts"
-                    + " (its --trusted-ca-file))";
-            case 58 -> " (curl could not use the client certificate or key)";
-            case 60 -> " (the server's certificate is not signed by caFile, or does not name the endpoint's address)";
-            default -> "";
-        };
-    }
-
-    @Override
-    public void dryRunOn(RunContext ctx, Host host, RemoteHost remote) {
-        // reads only, but the files arrive with distribute: check when they are there already (a re-run)
-        if (remote.exec("test -f " + CA + " && test -f " + CERT + " && test -f " + KEY).exitCode() == 0) {
-            runOn(ctx, host, remote);
-        } else {
-            ctx.plan().change(host.name(), title(), "check " + String.join(", ",
-                    ctx.inventory().cluster().etcd().external().orElseThrow().endpoints()) + " once the files are there");
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw LocalIoFailure.of(file, "reading", e);
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.kubeferry.install;
 
 import io.kubeferry.host.HostFile;
+import io.kubeferry.pem.ClientTls;
+import io.kubeferry.ssh.SshHost;
 import io.kubeferry.inventory.CertificateOptions;
 import io.kubeferry.inventory.Cidr;
 import io.kubeferry.inventory.ClusterSpec;
@@ -10,6 +12,7 @@ import io.kubeferry.inventory.Inventory;
 import io.kubeferry.inventory.KubernetesVersion;
 import io.kubeferry.inventory.Networking;
 import io.kubeferry.inventory.Role;
+import io.kubeferry.inventory.SshSettings;
 import io.kubeferry.pki.PkiService;
 import io.kubeferry.testbed.ExecResult;
 import io.kubeferry.testbed.TestHost;
@@ -19,7 +22,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.net.ssl.SSLContext;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -29,10 +36,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The external-etcd check against a REAL etcd (Debian 13's 3.5.16) with TLS and client-certificate auth on one
- * test-datacenter host, run from another host as the first control plane would: the check's own curl command and
- * its judgement of the answer. A good client pair passes; a client certificate of another CA, a CA that did not
- * sign the server, and an endpoint where nothing listens each fail naming the TLS or connection error. wait-etcd's
- * etcdctl command is run against the same member.
+ * test-datacenter host, probed as the install does: Java's TLS on this machine through a real SSH port forward of
+ * another test host (the first control plane), with the client files kept on this machine. A good client pair
+ * passes; a client certificate of another CA, a CA that did not sign the server, and an endpoint where nothing
+ * listens each fail naming the TLS or connection error and what to do. wait-etcd's etcdctl command is run against
+ * the same member.
  */
 class ExternalEtcdCheckTestbedTest {
     /** Off etcd's default ports and the PKI test's, so no other etcd can answer for this one. */
@@ -47,6 +55,10 @@ class ExternalEtcdCheckTestbedTest {
     static Testbed testbed;
     static TestHost etcdHost;
     static TestHost controlPlane;
+    /** The first control plane's SSH connection, whose port forwards carry the probe. */
+    static SshHost controlPlaneSsh;
+    /** caFile, certFile, keyFile of the user's etcd ("good") and of another cluster ("foreign"), on this machine. */
+    static final Map<String, byte[]> clientFiles = new java.util.HashMap<>();
 
     private static Inventory cluster(Path dir, List<Host> hosts) {
         Networking net = new Networking(Cidr.parse("10.244.0.0/16").orElseThrow(), Cidr.parse("10.96.0.0/12").orElseThrow(),
@@ -72,20 +84,15 @@ class ExternalEtcdCheckTestbedTest {
         pki.generate(other);
         stopEtcd();
         StringBuilder server = new StringBuilder("set -e\nrm -rf " + ROOT + "\nmkdir -p " + ROOT + "/data && chmod 700 " + ROOT + "/data\n");
-        StringBuilder client = new StringBuilder("set -e\nrm -rf " + ROOT + "\n");
         for (HostFile f : pki.filesFor(users, member)) {
             server.append(write(ROOT + f.path(), f.content(), f.mode()));
-            if (f.path().endsWith("etcd/ca.crt") || f.path().contains("apiserver-etcd-client.")) {
-                client.append(write(ROOT + "/good" + f.path(), f.content(), f.mode()));
-            }
+            clientFiles.put("good" + f.path(), f.content());
         }
         for (HostFile f : pki.filesFor(other, member)) {
             if (f.path().endsWith("etcd/ca.crt")) {
                 server.append(write(ROOT + "/foreign-ca.crt", f.content(), f.mode()));
             }
-            if (f.path().endsWith("etcd/ca.crt") || f.path().contains("apiserver-etcd-client.")) {
-                client.append(write(ROOT + "/foreign" + f.path(), f.content(), f.mode()));
-            }
+            clientFiles.put("foreign" + f.path(), f.content());
         }
         String pkiDir = ROOT + "/etc/kubernetes/pki/etcd";
         String a = etcdHost.address();
@@ -101,8 +108,10 @@ class ExternalEtcdCheckTestbedTest {
                 .append(" </dev/null >").append(ROOT).append("/etcd.log 2>&1 &\necho $! > ").append(ROOT).append("/etcd.pid\n");
         ExecResult s = testbed.exec(etcdHost, server.toString());
         assertEquals(0, s.exitCode(), s.stdout() + s.stderr());
-        ExecResult c = testbed.exec(controlPlane, client.toString());
-        assertEquals(0, c.exitCode(), c.stdout() + c.stderr());
+        controlPlaneSsh = SshHost.connect(new Host(controlPlane.name(), controlPlane.address(), controlPlane.address(),
+                new SshSettings("root", 22, null, testbed.privateKey(), null, SshSettings.Sudo.NONE, null, null, null,
+                        testbed.knownHosts(), SshSettings.HostKeyPolicy.STRICT, Duration.ofSeconds(10)),
+                Set.of(Role.CONTROL_PLANE), Map.of(), List.of()));
     }
 
     @AfterAll
@@ -110,9 +119,11 @@ class ExternalEtcdCheckTestbedTest {
         if (etcdHost == null) {
             return;
         }
+        if (controlPlaneSsh != null) {
+            controlPlaneSsh.close();
+        }
         stopEtcd();
         testbed.exec(etcdHost, "rm -rf " + ROOT);
-        testbed.exec(controlPlane, "rm -rf " + ROOT);
     }
 
     private static void stopEtcd() {
@@ -131,13 +142,14 @@ class ExternalEtcdCheckTestbedTest {
         return "https://" + etcdHost.address() + ":" + CLIENT_PORT;
     }
 
-    /** The phase's judgement of its own command, run on the control-plane host with the files of {@code set}. */
+    /** The install's probe of {@code endpoint}, through a forward of the control plane, with the files of the sets. */
     private static String check(String endpoint, String caSet, String clientSet) {
-        String ca = ROOT + "/" + caSet + "/etc/kubernetes/pki/etcd/ca.crt";
-        String cert = ROOT + "/" + clientSet + "/etc/kubernetes/pki/apiserver-etcd-client.crt";
-        String key = ROOT + "/" + clientSet + "/etc/kubernetes/pki/apiserver-etcd-client.key";
-        ExecResult r = testbed.exec(controlPlane, ExternalEtcdCheckPhase.healthCommand(endpoint, ca, cert, key));
-        return ExternalEtcdCheckPhase.problem(new io.kubeferry.host.ExecResult(r.exitCode(), r.stdout(), r.stderr()));
+        SSLContext tls = ClientTls.of(clientFiles.get(caSet + "/etc/kubernetes/pki/etcd/ca.crt"),
+                clientFiles.get(clientSet + "/etc/kubernetes/pki/apiserver-etcd-client.crt"),
+                clientFiles.get(clientSet + "/etc/kubernetes/pki/apiserver-etcd-client.key"), "test files");
+        URI uri = URI.create(endpoint);
+        int local = controlPlaneSsh.forwardLocalPort(uri.getHost(), uri.getPort());
+        return EtcdHealthProbe.problem(tls, uri, new InetSocketAddress("127.0.0.1", local), "from " + controlPlane.name());
     }
 
     /** The member needs a moment after its start: poll the good check (bounded). */
@@ -164,9 +176,9 @@ class ExternalEtcdCheckTestbedTest {
         waitHealthy();
         String problem = check(endpoint(), "good", "foreign");
         assertNotNull(problem, "etcd accepted a client certificate of another CA");
-        // TLS 1.3: the server's refusal arrives after the client finished its handshake (curl 35, 55 or 56)
-        assertTrue(problem.matches("curl exit (35|55|56): (?s).*"), problem);
-        assertTrue(problem.contains("most often etcd refused the client certificate"), problem);
+        // TLS 1.3: the server's refusal (an alert) arrives after the client finished its handshake
+        assertTrue(problem.startsWith("etcd refused the client certificate (Received fatal alert: "), problem);
+        assertTrue(problem.contains("give a client certificate that CA issued"), problem);
     }
 
     @Test
@@ -174,8 +186,8 @@ class ExternalEtcdCheckTestbedTest {
         waitHealthy();
         String problem = check(endpoint(), "foreign", "good");
         assertNotNull(problem);
-        assertTrue(problem.startsWith("curl exit 60: "), problem); // curl: SSL certificate problem
-        assertTrue(problem.contains("certificate"), problem);
+        assertTrue(problem.startsWith("the server's certificate is not signed by caFile (PKIX path"), problem);
+        assertTrue(problem.endsWith("give the CA that signed your etcd members' certificates"), problem);
     }
 
     /** The same real member answers wait-etcd's own etcdctl command with the healthcheck client. */
@@ -197,6 +209,7 @@ class ExternalEtcdCheckTestbedTest {
         waitHealthy();
         String problem = check("https://" + etcdHost.address() + ":" + (CLIENT_PORT + 5), "good", "good");
         assertNotNull(problem);
-        assertTrue(problem.startsWith("curl exit 7: "), problem); // couldn't connect
+        assertTrue(problem.startsWith("the connection from " + controlPlane.name() + " closed before any TLS answer"), problem);
+        assertTrue(problem.contains("check the endpoint's address and port"), problem);
     }
 }

@@ -11,6 +11,7 @@ import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.zjsonpatch.JsonPatch;
+import io.kubeferry.pem.ClientTls;
 import io.kubeferry.pem.PemKeys;
 
 import javax.naming.ldap.LdapName;
@@ -20,7 +21,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -652,28 +652,7 @@ public final class StandInApiServer implements AutoCloseable {
 
     /** For the etcd health call: trusts only --etcd-cafile, presents --etcd-certfile/--etcd-keyfile. */
     private static SSLContext clientTls(EtcdClient etcd) {
-        try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            List<X509Certificate> cas = PemKeys.certificates(etcd.caPem(), "--etcd-cafile");
-            for (int i = 0; i < cas.size(); i++) {
-                trust.setCertificateEntry("etcd-ca-" + i, cas.get(i));
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-            tmf.init(trust);
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            char[] pw = "stand-in".toCharArray();
-            keys.setKeyEntry("etcd-client", PemKeys.privateKey(etcd.keyPem(), "--etcd-keyfile"), pw,
-                    PemKeys.certificates(etcd.certPem(), "--etcd-certfile").toArray(new X509Certificate[0]));
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, pw);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (Exception e) {
-            throw new IllegalArgumentException("cannot use the etcd client files: " + e.getMessage(), e);
-        }
+        return ClientTls.of(etcd.caPem(), etcd.certPem(), etcd.keyPem(), "--etcd-cafile/--etcd-certfile/--etcd-keyfile");
     }
 
     /**
