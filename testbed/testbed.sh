@@ -152,12 +152,26 @@ remove_host_cgroups() {
   done <"$h/cgroups"
 }
 
+# Closes every fd above 2 this shell inherited: a host (or a daemon started in one) lives on after whoever ran
+# `up` or `exec`, and an inherited lock fd would hold that lock as long: `flock /tmp/kf-build.lock CMD` hands its
+# lock to CMD as fd 3, so hosts started under it kept the shared build lock until `down`.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then
+      eval "exec $fd>&-" 2>/dev/null || true
+    fi
+  done
+}
+
 # ---------------------------------------------------------------------------------------------
 # Launch: joins the host's cgroups, enters its network namespace and makes the other namespaces
 # (unshare stays as the parent of the host's pid 1).
 host_launch() {
   local name=$1
   join_host_cgroups "$name" "$BASHPID"
+  close_inherited_fds
   exec nsenter --net="/run/netns/$name" unshare --mount --uts --ipc --pid --cgroup --fork \
     --propagation private "$SELF" _host-init "$name"
 }
@@ -337,7 +351,7 @@ in_host() {
   pid=$(init_pid "$name") || die "host $name is not running"
   (
     join_host_cgroups "$name" "$BASHPID"
-    exec 9>&- 8>&- # daemons started in the host must not hold the locks of a running `up`
+    close_inherited_fds # daemons started in the host must not hold the locks of a running `up` or of the caller
     exec nsenter --target "$pid" --mount --uts --ipc --net --pid --cgroup --root --wd -- \
       env -i PATH="$HOST_PATH" HOME=/root USER=root LOGNAME=root SHELL=/bin/bash LANG=C.UTF-8 \
       TERM="${TERM:-dumb}" "$@"
