@@ -152,6 +152,19 @@ remove_host_cgroups() {
   done <"$h/cgroups"
 }
 
+# Closes every fd above 2 this shell inherited: a host (or a daemon started in one) lives on after whoever ran
+# `up` or `exec`, and an inherited lock fd would hold that lock as long: `flock /tmp/kf-build.lock CMD` hands its
+# lock to CMD as fd 3, so hosts started under it kept the shared build lock until `down`.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then
+      eval "exec $fd>&-" 2>/dev/null || true
+    fi
+  done
+}
+
 # ---------------------------------------------------------------------------------------------
 # Launch: joins the host's cgroups, enters its network namespace and makes the other namespaces
 # (unshare stays as the parent of the host's pid 1).

@@ -49,7 +49,7 @@ public final class DiagnosePhase extends HostPhase.ReadOnly {
 
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
-        List<HostDiagnosis.Cause> causes = HostDiagnosis.diagnose(remote);
+        List<HostDiagnosis.Cause> causes = HostDiagnosis.diagnose(host, remote);
         if (!causes.isEmpty()) {
             throw new HostFailureException(host.name(), HostDiagnosis.describe(causes));
         }

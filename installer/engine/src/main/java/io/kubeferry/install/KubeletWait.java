@@ -27,7 +27,7 @@ final class KubeletWait {
         if (exit != 0) {
             throw new HostFailureException(host.name(), "the kubelet's /healthz (127.0.0.1:" + HEALTHZ_PORT
                     + ") did not answer within " + seconds + " s; found on the host:\n    "
-                    + HostDiagnosis.describe(HostDiagnosis.diagnose(remote)));
+                    + HostDiagnosis.describe(HostDiagnosis.diagnose(host, remote)));
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.kubeferry.install;
 
+import io.kubeferry.bundle.BundleManifest;
 import io.kubeferry.errors.HostFailureException;
 import io.kubeferry.facts.Preflight;
 import io.kubeferry.host.HostFacts;
@@ -9,11 +10,17 @@ import io.kubeferry.phase.HostPhase;
 import io.kubeferry.phase.RunContext;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * kubeadm's preflight judgement of each host's facts, plus the host's architecture against the bundle's. Errors
- * fail the host (every host is judged; the runner names each with its reasons); warnings are shown. The safe
+ * kubeadm's preflight judgement of each host's facts and of the hosts against each other (hostnames, MAC addresses,
+ * product_uuid: judged once from every host's facts), the commands each host needs that the bundle does not bring,
+ * other container runtimes and kubelets Kubeferry did not install, plus the host's architecture against the
+ * bundle's. Errors fail the host (every host is judged; the runner names each with its reasons, one line per host);
+ * warnings are shown, notes say what the install takes care of (ip_forward, br_netfilter). The safe
  * fixes (swap off and out of fstab, SELinux permissive) are applied and announced unless {@code --no-fix};
  * kernel modules and sysctls are the kernel-settings component's files.
  */
@@ -24,7 +31,9 @@ public final class PreflightPhase extends HostPhase {
             + " sed -i 's/^SELINUX=enforcing/SELINUX=permissive/' /etc/selinux/config; fi";
 
     private final InstallRun run;
-    private final Preflight preflight = new Preflight();
+    /** Every host's findings, judged once per run when the first host asks (the cross-host ones need all facts). */
+    private RunContext judgedFor;
+    private Map<String, List<Preflight.Finding>> findingsByHost;
 
     public PreflightPhase(InstallRun run) {
         this.run = run;
@@ -78,11 +87,11 @@ public final class PreflightPhase extends HostPhase {
 
     private List<String> judge(RunContext ctx, Host host, HostFacts f) {
         List<String> errors = new ArrayList<>();
-        for (Preflight.Finding finding : preflight.check(host, f)) {
-            if (finding.level() == Preflight.Level.ERROR) {
-                errors.add(finding.message());
-            } else {
-                ctx.console().warn(host.name() + ": " + finding.message());
+        for (Preflight.Finding finding : findings(ctx).getOrDefault(host.name(), List.of())) {
+            switch (finding.level()) {
+                case ERROR -> errors.add(finding.message());
+                case WARNING -> ctx.console().warn(host.name() + ": " + finding.message());
+                case NOTE -> ctx.console().info("    " + host.name() + ": " + finding.message());
             }
         }
         if (run.hasBundle() && !run.bundle().manifest().architectures().contains(f.arch())) {
@@ -90,6 +99,31 @@ public final class PreflightPhase extends HostPhase {
                     + "; build a bundle with architectures: [" + f.arch() + "]");
         }
         return errors;
+    }
+
+    private synchronized Map<String, List<Preflight.Finding>> findings(RunContext ctx) {
+        if (judgedFor != ctx) {
+            findingsByHost = preflight(ctx).checkAll(ctx.inventory(), ctx.allFacts()).stream()
+                    .collect(Collectors.groupingBy(Preflight.Finding::host));
+            judgedFor = ctx;
+        }
+        return findingsByHost;
+    }
+
+    /** With the bundle: its kubelet is recognised by sha256 and what it brings is not required on hosts. */
+    private Preflight preflight(RunContext ctx) {
+        var version = ctx.inventory().cluster().kubernetesVersion();
+        if (!run.hasBundle()) {
+            return new Preflight(version);
+        }
+        BundleManifest m = run.bundle().manifest();
+        Map<String, String> kubeletSha = new HashMap<>();
+        for (String arch : m.architectures()) {
+            m.binary("kubelet", arch).flatMap(b -> m.file(b.path()))
+                    .ifPresent(file -> kubeletSha.put(arch, file.sha256()));
+        }
+        return new Preflight(version, kubeletSha, m.binaries().stream().map(BundleManifest.Binary::name)
+                .collect(Collectors.toSet()));
     }
 
     private static List<String> fixes(HostFacts f) {

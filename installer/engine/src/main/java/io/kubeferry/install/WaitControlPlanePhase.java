@@ -53,7 +53,7 @@ public final class WaitControlPlanePhase extends HostPhase {
             });
         } catch (HostFailureException e) {
             throw new HostFailureException(host.name(), e.getMessage() + "; found on the host:\n    "
-                    + HostDiagnosis.describe(HostDiagnosis.diagnose(remote)), e);
+                    + HostDiagnosis.describe(HostDiagnosis.diagnose(host, remote)), e);
         }
         ctx.console().detail("    " + host.name() + ": API server ready");
     }
@@ -69,7 +69,7 @@ public final class WaitControlPlanePhase extends HostPhase {
                 + " case \"$code\" in ''|000) ;; *) exit 0;; esac; sleep 1; i=$((i+1)); done; exit 1";
         if (remote.exec(loop, Duration.ofSeconds(API_LISTEN_SECONDS + 30)).exitCode() != 0) {
             throw new HostFailureException(host.name(), "the API server does not listen on port " + port + " after "
-                    + API_LISTEN_SECONDS + " s; found on the host:\n    " + HostDiagnosis.describe(HostDiagnosis.diagnose(remote)));
+                    + API_LISTEN_SECONDS + " s; found on the host:\n    " + HostDiagnosis.describe(HostDiagnosis.diagnose(host, remote)));
         }
     }
 

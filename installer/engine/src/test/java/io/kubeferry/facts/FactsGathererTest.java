@@ -50,6 +50,27 @@ class FactsGathererTest {
     }
 
     @Test
+    void readsInterfacesRuntimesCommandsAndKubelets() {
+        HostFacts f = FactsGatherer.parse(UBUNTU + """
+                nics=eth0@52:54:00:AB:CD:EF bond0.10@52:54:00:ab:cd:ef\s
+                product.uuid=4c4c4544-0044-3310-8051-b4c04f4d3732
+                commands.missing=losetup curl\s
+                runtimes=socket:/run/docker.sock socket:/var/run/docker.sock service:docker\s
+                kubelet.stamp=%s
+                kubelet=/usr/local/bin/kubelet|%s|
+                kubelet=/usr/bin/kubelet|%s|Kubernetes v1.29.3
+                """.formatted("a".repeat(64), "a".repeat(64), "b".repeat(64)), 1_000_000);
+        assertEquals(List.of(new HostFacts.Nic("eth0", "52:54:00:ab:cd:ef"), new HostFacts.Nic("bond0.10", "52:54:00:ab:cd:ef")),
+                f.interfaces());
+        assertEquals("4c4c4544-0044-3310-8051-b4c04f4d3732", f.productUuid());
+        assertEquals(List.of("losetup", "curl"), f.missingCommands());
+        assertEquals(List.of("socket /run/docker.sock", "service docker"), f.otherRuntimes(), "/var/run is /run");
+        assertEquals("a".repeat(64), f.kubeletStamp());
+        assertEquals(List.of(new HostFacts.Kubelet("/usr/local/bin/kubelet", "a".repeat(64), ""),
+                new HostFacts.Kubelet("/usr/bin/kubelet", "b".repeat(64), "Kubernetes v1.29.3")), f.kubelets());
+    }
+
+    @Test
     void withoutSystemdResolvedTheKubeletKeepsItsDefault() {
         HostFacts f = FactsGatherer.parse(UBUNTU.replace("resolved=1", "resolved=0"), 1_000_000);
         assertEquals(Optional.empty(), f.kubeletResolvConf());

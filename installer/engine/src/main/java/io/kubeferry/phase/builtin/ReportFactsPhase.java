@@ -8,13 +8,14 @@ import io.kubeferry.inventory.Host;
 import io.kubeferry.phase.ReadOnlyPhase;
 import io.kubeferry.phase.RunContext;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Prints every host's facts as a table and the preflight findings; fails on findings that block an install. */
+/**
+ * Prints every host's facts as a table and the preflight findings (each host and the hosts against each other);
+ * fails on findings that block an install.
+ */
 public final class ReportFactsPhase implements ReadOnlyPhase {
-    private final Preflight preflight = new Preflight();
 
     @Override
     public String name() {
@@ -37,7 +38,6 @@ public final class ReportFactsPhase implements ReadOnlyPhase {
         Console c = ctx.console();
         c.info(String.format(Locale.ROOT, "    %-16s %-15s %-22s %-6s %-20s %-6s %-6s %-10s %-9s %-8s %s",
                 "HOST", "ADDRESS", "OS", "ARCH", "KERNEL", "CGROUP", "SWAP", "SELINUX", "VARLIB", "SKEW", "CPU/MEM"));
-        List<Preflight.Finding> findings = new ArrayList<>();
         for (Host h : ctx.inventory().hosts()) {
             HostFacts f = ctx.facts(h.name()).orElse(null);
             if (f == null) {
@@ -49,11 +49,14 @@ public final class ReportFactsPhase implements ReadOnlyPhase {
                     f.swapKb() > 0 ? f.swapKb() / 1024 + "M" : "off", f.selinux(), f.varLibFreeKb() / (1024 * 1024) + "G",
                     String.format(Locale.ROOT, "%.1fs", f.clockSkewSeconds()), f.cpus(),
                     Math.round(f.memoryKb() / (1024.0 * 1024.0))));
-            findings.addAll(preflight.check(h, f));
         }
+        List<Preflight.Finding> findings = new Preflight(ctx.inventory().cluster().kubernetesVersion())
+                .checkAll(ctx.inventory(), ctx.allFacts());
         for (Preflight.Finding f : findings) {
             if (f.level() == Preflight.Level.WARNING) {
                 c.warn(f.host() + ": " + f.message());
+            } else if (f.level() == Preflight.Level.NOTE) {
+                c.info("    " + f.host() + ": " + f.message());
             }
         }
         List<io.kubeferry.errors.Problem> errors = findings.stream().filter(f -> f.level() == Preflight.Level.ERROR)
