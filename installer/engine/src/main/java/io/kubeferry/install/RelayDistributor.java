@@ -72,6 +72,8 @@ public final class RelayDistributor implements FileDistributor {
     private final FileDistributor fallback;
     /** host name + local path -> the sha256 that host received through the relay (maybe cut short). */
     private final Map<String, String> relayed = new ConcurrentHashMap<>();
+    /** local path -> sha256, of every file of the run: a part an earlier run left is cleared once the file is in place. */
+    private final Map<Path, String> sha256s = new ConcurrentHashMap<>();
     private volatile Consumer<String> notice = s -> { };
 
     public RelayDistributor(FileDistributor fallback) {
@@ -90,6 +92,7 @@ public final class RelayDistributor implements FileDistributor {
     public void prepare(List<Delivery> deliveries, Consumer<String> notice) {
         this.notice = notice;
         relayed.clear();
+        deliveries.forEach(d -> sha256s.put(d.local(), d.sha256()));
         Map<String, List<Delivery>> byHost = new LinkedHashMap<>();
         for (Delivery d : deliveries) {
             byHost.computeIfAbsent(d.host().name(), h -> new ArrayList<>()).add(d);
@@ -301,6 +304,10 @@ public final class RelayDistributor implements FileDistributor {
                         relayed.put(chain.get(i).host().name() + "\n" + file.local(), file.sha256());
                     }
                 }
+                if (offset > 0) {
+                    notice.accept("relay: " + file.local().getFileName() + " resumed at " + offset / (1024 * 1024)
+                            + " MiB of " + file.size() / (1024 * 1024) + " MiB (what an earlier cut run left on the hosts)");
+                }
                 Hop head = chain.get(first);
                 long from = offset;
                 int hops = last - first;
@@ -355,7 +362,12 @@ public final class RelayDistributor implements FileDistributor {
             notice.accept(remote.name() + ": " + local.getFileName() + " did not arrive whole through the relay;"
                     + " sent from the installer instead");
         }
-        return fallback.ensure(remote, local, remotePath, mode);
+        boolean sent = fallback.ensure(remote, local, remotePath, mode);
+        String known = sha256s.get(local);
+        if (known != null) {
+            remote.exec("rm -f " + DATA_DIR + "/" + known + ".part; rmdir " + DATA_DIR + " 2>/dev/null; true");
+        }
+        return sent;
     }
 
     private static int port(Host h) {

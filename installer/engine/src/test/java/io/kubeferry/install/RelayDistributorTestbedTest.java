@@ -155,24 +155,8 @@ class RelayDistributorTestbedTest {
         AtomicLong sizeAtCut = new AtomicLong(-1);
         List<String> notices = new CopyOnWriteArrayList<>();
         hosts.forEach(h -> tb.shape(h, "20mbit"));
-        Thread cutter = new Thread(() -> {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline) {
-                String s = tb.exec(victim, "stat -c %s " + RelayDistributor.DATA_DIR + "/*.part 2>/dev/null | sort -n | tail -1").stdout().strip();
-                if (!s.isEmpty() && Long.parseLong(s) > BIG / 4) {
-                    tb.stopSsh(victim);
-                    sizeAtCut.set(Long.parseLong(s));
-                    return;
-                }
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
         try {
-            cutter.start();
+            Thread cutter = cutMidway(victim, sizeAtCut, () -> tb.stopSsh(victim));
             Map<String, Object> result = distribute(new RelayDistributor(), remotes, inv, notices);
             cutter.join();
             assertTrue(sizeAtCut.get() > 0 && sizeAtCut.get() < BIG, "the cut came midway: " + sizeAtCut.get());
@@ -195,38 +179,62 @@ class RelayDistributorTestbedTest {
             hosts.forEach(h -> tb.shape(h, null));
             remotes.forEach(SshHost::close);
         }
-        // a second run: the victim resumes from its part and gets everything; the others send nothing
-        List<SshHost> again = inv.stream().map(SshHost::connect).toList();
+        // a second run, the victim back: it gets everything (its part cleared), the others are skipped
         try {
-            Map<String, Object> result = distribute(new RelayDistributor(), again, inv, new ArrayList<>());
-            assertTrue(result.values().stream().allMatch("ok"::equals), String.valueOf(result));
-            for (TestHost h : hosts) {
-                assertGotEverything(h);
-                assertEquals("", leftovers(h), h.name());
-            }
+            relayToAll(inv);
         } finally {
-            again.forEach(SshHost::close);
             clean();
         }
+    }
+
+    /** Relays both files to the hosts as {@code inv} logs in, then checks every file arrived and nothing is left. */
+    private static List<String> relayToAll(List<Host> inv) throws Exception {
+        List<SshHost> remotes = inv.stream().map(SshHost::connect).toList();
+        List<String> notices = new CopyOnWriteArrayList<>();
+        try {
+            Map<String, Object> result = distribute(new RelayDistributor(), remotes, inv, notices);
+            assertTrue(result.values().stream().allMatch("ok"::equals), result + " " + notices);
+            for (int i = 0; i < inv.size(); i++) {
+                assertGotEverything(hosts.get(i));
+                assertEquals("", leftovers(hosts.get(i)), hosts.get(i).name());
+                assertEquals("", tb.exec(hosts.get(i), "ls -d " + RelayDistributor.DATA_DIR + " 2>/dev/null; true").stdout().strip());
+            }
+            return notices;
+        } finally {
+            remotes.forEach(SshHost::close);
+        }
+    }
+
+    /** Calls {@code cut} once the host holds more than a quarter of the big file; the size it had then. */
+    private static Thread cutMidway(TestHost watched, AtomicLong sizeAtCut, Runnable cut) {
+        Thread t = new Thread(() -> {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                String s = tb.exec(watched, "stat -c %s " + RelayDistributor.DATA_DIR + "/*.part 2>/dev/null | sort -n | tail -1").stdout().strip();
+                if (!s.isEmpty() && Long.parseLong(s) > BIG / 4) {
+                    cut.run();
+                    sizeAtCut.set(Long.parseLong(s));
+                    return;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        t.start();
+        return t;
     }
 
     @Test
     void sudoUsersRelayAndLeaveNothing() throws Exception {
         clean();
-        List<Host> inv = List.of(host(hosts.get(0), "kfuser", hosts.get(0).address()),
-                host(hosts.get(1), "kfnopass", hosts.get(1).address()), host(hosts.get(2), "kfuser", hosts.get(2).address()));
-        List<SshHost> remotes = inv.stream().map(SshHost::connect).toList();
-        List<String> notices = new CopyOnWriteArrayList<>();
         try {
-            Map<String, Object> result = distribute(new RelayDistributor(), remotes, inv, notices);
-            assertTrue(result.values().stream().allMatch("ok"::equals), String.valueOf(result));
+            List<String> notices = relayToAll(List.of(host(hosts.get(0), "kfuser", hosts.get(0).address()),
+                    host(hosts.get(1), "kfnopass", hosts.get(1).address()), host(hosts.get(2), "kfuser", hosts.get(2).address())));
             assertEquals(List.of(), notices, "everything arrived through the relay");
-            for (int i = 0; i < 3; i++) {
-                assertGotEverything(hosts.get(i));
-                assertEquals("", leftovers(hosts.get(i)));
-            }
         } finally {
-            remotes.forEach(SshHost::close);
             clean();
         }
     }
@@ -234,22 +242,49 @@ class RelayDistributorTestbedTest {
     @Test
     void hostsThatCannotReachEachOtherGetThePlainCopyAndTheRunSaysSo() throws Exception {
         clean();
-        // the second host's cluster address answers nobody (nothing has it on the test network)
-        List<Host> inv = List.of(host(hosts.get(0), "root", hosts.get(0).address()),
-                host(hosts.get(1), "root", "10.250.0.250"), host(hosts.get(2), "root", hosts.get(2).address()));
-        List<SshHost> remotes = inv.stream().map(SshHost::connect).toList();
-        List<String> notices = new CopyOnWriteArrayList<>();
         try {
-            Map<String, Object> result = distribute(new RelayDistributor(), remotes, inv, notices);
-            assertTrue(result.values().stream().allMatch("ok"::equals), String.valueOf(result));
+            // the second host's cluster address answers nobody (nothing has it on the test network)
+            List<String> notices = relayToAll(List.of(host(hosts.get(0), "root", hosts.get(0).address()),
+                    host(hosts.get(1), "root", "10.250.0.250"), host(hosts.get(2), "root", hosts.get(2).address())));
             assertTrue(notices.stream().anyMatch(n -> n.contains("cannot reach each other") && n.contains(hosts.get(0).name()
                     + " -> " + hosts.get(1).name()) && n.contains("plain copy")), String.valueOf(notices));
-            for (int i = 0; i < 3; i++) {
-                assertGotEverything(hosts.get(i));
-                assertEquals("", leftovers(hosts.get(i)));
+        } finally {
+            clean();
+        }
+    }
+
+    /**
+     * The installer dies mid-relay (its connections all dropped at once): every host's holder cleans up by itself, the
+     * parts stay, and the next run resumes the chain from them and finishes.
+     */
+    @Test
+    void aRunCutMidwayIsResumedByTheNextRun() throws Exception {
+        clean();
+        List<Host> inv = hosts.subList(0, 3).stream().map(h -> host(h, "root", h.address())).toList();
+        List<SshHost> remotes = inv.stream().map(SshHost::connect).toList();
+        AtomicLong sizeAtCut = new AtomicLong(-1);
+        hosts.forEach(h -> tb.shape(h, "20mbit"));
+        try {
+            Thread cutter = cutMidway(hosts.get(2), sizeAtCut, () -> remotes.forEach(SshHost::close));
+            Map<String, Object> result = distribute(new RelayDistributor(), remotes, inv, new ArrayList<>());
+            cutter.join();
+            assertTrue(sizeAtCut.get() > 0 && sizeAtCut.get() < BIG, "the cut came midway: " + sizeAtCut.get());
+            assertTrue(result.values().stream().noneMatch("ok"::equals), String.valueOf(result));
+            for (TestHost h : hosts.subList(0, 3)) {
+                String left = "";
+                for (int i = 0; i < 100 && !(left = leftovers(h)).isEmpty(); i++) {
+                    Thread.sleep(100); // the holder notices its connection's end
+                }
+                assertEquals("", left, h.name() + " after the installer died");
             }
         } finally {
-            remotes.forEach(SshHost::close);
+            hosts.forEach(h -> tb.shape(h, null));
+        }
+        try {
+            List<String> notices = relayToAll(inv);
+            assertTrue(notices.stream().anyMatch(n -> n.startsWith("relay: images.tar resumed at ")), String.valueOf(notices));
+            assertTrue(notices.stream().noneMatch(n -> n.contains("did not arrive whole")), String.valueOf(notices));
+        } finally {
             clean();
         }
     }
