@@ -23,8 +23,8 @@ for n in "${ns[@]}"; do
   flock -o /tmp/kf-build.lock bash -c '
     set -euo pipefail
     TB=$1 RATE=$2 IH=$3 JAR=$4 n=$5
-    unshape() { for i in $(seq 1 17); do bash "$TB" shape "kf-h$i" none >/dev/null 2>&1 || true; done; }
-    trap unshape EXIT
+    # the 17 shaped hosts are not left to the next user of the lock
+    trap '"'"'bash "$TB" down >/dev/null 2>&1 || true'"'"' EXIT
     bash "$TB" up 17 --rate "$RATE" >/dev/null
     # the installer host gets the key, known_hosts and the benchmark (its /tmp is its own)
     cat /var/lib/kubeferry-testbed/keys/id_rsa | bash "$TB" exec "$IH" sh -c "umask 077; cat >/tmp/bench-key"
