@@ -20,6 +20,10 @@ final class PhaseCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "The phase to run (see the list above).")
     String name;
 
+    @picocli.CommandLine.Option(names = "--bundle", paramLabel = "DIR", description = "The unpacked bundle to take"
+            + " files from (default: the one this installer runs from).")
+    java.nio.file.Path bundle;
+
     /** The command's description: every phase of every action, with its title. */
     static String[] description() {
         List<String> lines = new ArrayList<>();
@@ -33,7 +37,16 @@ final class PhaseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var action = Actions.phase(name, () -> io.kubeferry.install.InstallRun.forThisInstaller(true, false)).orElseThrow(() -> new BadInputException("phase " + name,
+        java.util.Optional<io.kubeferry.plan.InstallerBundle> b = io.kubeferry.plan.InstallerBundle.current();
+        if (bundle != null) {
+            b = io.kubeferry.plan.InstallerBundle.at(bundle);
+            if (b.isEmpty()) {
+                throw new BadInputException("--bundle " + bundle, "no unpacked bundle there (no bundle.yaml and"
+                        + " templates/); name the directory that tar xzf made of the bundle");
+            }
+        }
+        var chosen = b;
+        var action = Actions.phase(name, () -> io.kubeferry.install.InstallRun.forBundle(chosen, true, false)).orElseThrow(() -> new BadInputException("phase " + name,
                 "no such phase; choose one of " + String.join(", ", Actions.phaseTitles().keySet())));
         options.runner().run(action);
         return 0;

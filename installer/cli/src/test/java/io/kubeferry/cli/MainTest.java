@@ -99,5 +99,9 @@ class MainTest {
         assertTrue(r[1].contains("no such phase; choose one of connect"), r[1]);
         assertEquals("2", run("check", "-i", inv.toString(), "--concurrency", "0")[0]);
         assertEquals("2", run("check", "--no-such-flag")[0]);
+        // a --bundle that is no unpacked bundle is named before any host is reached
+        String[] b = run("phase", "-i", inv.toString(), "--bundle", dir.toString(), "distribute");
+        assertEquals("2", b[0], b[1]);
+        assertTrue(b[1].contains("--bundle " + dir) && b[1].contains("no unpacked bundle there"), b[1]);
     }
 }

@@ -32,6 +32,17 @@ public interface RemoteHost {
     }
 
     /**
+     * Runs a command through {@code sh -c} as the login user (no sudo: root only when the inventory logs in as
+     * root), its stdin streamed from {@code stdin} until EOF, which then closes the command's stdin. For long
+     * streams (the distribute relay); the output kept is bounded as for {@link #exec}.
+     *
+     * @throws UnsupportedOperationException where the connection cannot stream a command's stdin
+     */
+    default ExecResult execAsLoginUser(String command, java.io.InputStream stdin, Duration timeout) {
+        throw new UnsupportedOperationException(name() + ": this connection cannot stream a command's stdin");
+    }
+
+    /**
      * Streams a local file to {@code remotePath}: skipped when the same sha256 is already there, resumed
      * after a dropped connection, verified by sha256 on the host, renamed into place atomically, mode set.
      */

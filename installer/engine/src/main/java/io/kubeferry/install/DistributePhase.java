@@ -13,17 +13,25 @@ import io.kubeferry.phase.RunContext;
 import io.kubeferry.pki.PkiService;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Puts the bundle's binaries, its image archive and the host's certificates and kubeconfigs on every node (an etcd
  * host of a host-service etcd gets the etcd archive and its certificates only), and installs the binaries in their
  * places. Files are sent by the {@link FileDistributor} (skipped when the host
  * has them with the same sha256, resumed when cut) into {@link BundleBinaries#STAGING_DIR}; installing is
- * recorded per artifact, so a second run sends and installs nothing.
+ * recorded per artifact, so a second run sends and installs nothing. Before the first host sends, the distributor is
+ * told every host's needs at once ({@link FileDistributor#prepare}): the relay moves the files then.
  */
 public final class DistributePhase extends HostPhase {
     private final InstallRun run;
+    private final Object prepareLock = new Object();
+    private boolean prepared;
 
     public DistributePhase(InstallRun run) {
         this.run = run;
@@ -47,17 +55,16 @@ public final class DistributePhase extends HostPhase {
 
     @Override
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
-        String arch = arch(ctx, host);
+        prepareDistributor(ctx);
         BundleManifest m = run.bundle().manifest();
-        boolean node = ctx.inventory().nodes().contains(host);
-        for (BundleBinaries.Placement p : BundleBinaries.placementsFor(ctx.inventory(), host)) {
-            BundleManifest.Binary b = binary(m, p.name(), arch);
-            String sha = sha256(m, b.path());
-            if (!needsInstall(remote, p, sha)) {
-                continue; // installed from this very artifact: nothing to send (a second run hashes nothing big)
+        for (Send s : sends(ctx, host, remote)) {
+            send(ctx, host, remote, s.bundlePath(), s.placement() == null ? 0644 : 0755);
+            if (s.placement() == null) {
+                continue;
             }
-            send(ctx, host, remote, b.path(), 0755);
-            String out = remote.execChecked(BundleBinaries.installCommand(p, b, sha)).stdout();
+            BundleBinaries.Placement p = s.placement();
+            BundleManifest.Binary b = binary(m, p.name(), arch(ctx, host));
+            String out = remote.execChecked(BundleBinaries.installCommand(p, b, s.sha256())).stdout();
             if (out.contains("installed")) {
                 ctx.changed(host.name(), "installed " + p.name() + " " + b.version());
                 if (p.name().equals("kubelet") || p.name().equals("containerd") || p.name().equals("etcd")) {
@@ -66,12 +73,80 @@ public final class DistributePhase extends HostPhase {
                 }
             }
         }
-        if (m.imageArchive() != null && node && !RuntimePhase.imagesImported(remote, sha256(m, m.imageArchive()))) {
-            send(ctx, host, remote, m.imageArchive(), 0644);
-        }
         for (HostFile f : pkiFilesToWrite(host, remote)) {
             if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
                 ctx.changed(host.name(), "wrote " + f.path());
+            }
+        }
+    }
+
+    /**
+     * One bundle file a host still needs.
+     *
+     * @param placement the binary it installs, null for the image archive
+     */
+    private record Send(String bundlePath, String sha256, BundleBinaries.Placement placement) {
+    }
+
+    /** What the host still needs: artifacts not installed from this very bundle, the image archive when not imported. */
+    private List<Send> sends(RunContext ctx, Host host, RemoteHost remote) {
+        String arch = arch(ctx, host);
+        BundleManifest m = run.bundle().manifest();
+        List<Send> out = new ArrayList<>();
+        for (BundleBinaries.Placement p : BundleBinaries.placementsFor(ctx.inventory(), host)) {
+            BundleManifest.Binary b = binary(m, p.name(), arch);
+            String sha = sha256(m, b.path());
+            if (needsInstall(remote, p, sha)) { // else installed from this very artifact: a second run hashes nothing big
+                out.add(new Send(b.path(), sha, p));
+            }
+        }
+        if (m.imageArchive() != null && ctx.inventory().nodes().contains(host)
+                && !RuntimePhase.imagesImported(remote, sha256(m, m.imageArchive()))) {
+            out.add(new Send(m.imageArchive(), sha256(m, m.imageArchive()), null));
+        }
+        return out;
+    }
+
+    /**
+     * Once per run, before the first host sends: every host's needs to the distributor, which may move the files
+     * between hosts (the relay) before each host's {@link #runOn} asks for them.
+     */
+    private void prepareDistributor(RunContext ctx) {
+        synchronized (prepareLock) {
+            if (prepared) {
+                return;
+            }
+            prepared = true;
+            List<Host> hosts = hosts(ctx).stream().filter(h -> !ctx.hasFailed(h)).toList();
+            ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(ctx.options().concurrency(), hosts.size())));
+            try {
+                List<Future<List<FileDistributor.Delivery>>> futures = new ArrayList<>();
+                for (Host h : hosts) {
+                    futures.add(pool.submit(() -> {
+                        RemoteHost r = ctx.connection(h);
+                        List<FileDistributor.Delivery> ds = new ArrayList<>();
+                        for (Send s : sends(ctx, h, r)) {
+                            Path local = run.bundle().dir().resolve(s.bundlePath());
+                            ds.add(new FileDistributor.Delivery(h, r, local, BundleBinaries.stagedPath(s.bundlePath()),
+                                    s.sha256(), sizeOf(run.bundle().manifest(), s.bundlePath())));
+                        }
+                        return ds;
+                    }));
+                }
+                List<FileDistributor.Delivery> all = new ArrayList<>();
+                for (var f : futures) {
+                    try {
+                        all.addAll(f.get());
+                    } catch (ExecutionException e) {
+                        // that host fails in its own runOn, with its own message
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                run.distributor().prepare(all, ctx.console()::info);
+            } finally {
+                pool.shutdownNow();
             }
         }
     }
@@ -146,6 +221,10 @@ public final class DistributePhase extends HostPhase {
 
     private static String sha256(BundleManifest m, String path) {
         return m.file(path).orElseThrow(() -> new UnexpectedStateException("bundle.yaml lists no file " + path)).sha256();
+    }
+
+    private static long sizeOf(BundleManifest m, String path) {
+        return m.file(path).orElseThrow(() -> new UnexpectedStateException("bundle.yaml lists no file " + path)).size();
     }
 
     private static String size(BundleManifest m, String path) {

@@ -38,8 +38,13 @@ public final class InstallRun {
      * @param apiThroughSsh reach the API through an SSH tunnel to a control plane even when it answers directly
      */
     public static InstallRun forThisInstaller(boolean fixHosts, boolean apiThroughSsh) {
-        return new InstallRun(InstallerBundle.current(), ClusterPlanner.forThisInstaller(new io.kubeferry.pki.PkiService(),
-                Optional.empty()), fixHosts, FileDistributor.directCopy(), new ClusterApi(apiThroughSsh));
+        return forBundle(InstallerBundle.current(), fixHosts, apiThroughSsh);
+    }
+
+    /** As {@link #forThisInstaller}, with the bundle given (empty: none; {@link #checkBundle} then says so). */
+    public static InstallRun forBundle(Optional<InstallerBundle> bundle, boolean fixHosts, boolean apiThroughSsh) {
+        return new InstallRun(bundle, ClusterPlanner.forThisInstaller(new io.kubeferry.pki.PkiService(),
+                Optional.empty()), fixHosts, new RelayDistributor(), new ClusterApi(apiThroughSsh));
     }
 
     /** How the installer reaches the cluster's API. */

@@ -26,7 +26,11 @@ public record InstallerBundle(Path dir, BundleManifest manifest) {
     /** The bundle next to this installer, or the one {@link #DIR_PROPERTY} names; empty when there is none. */
     public static Optional<InstallerBundle> current() {
         String prop = System.getProperty(DIR_PROPERTY);
-        Path dir = prop != null ? Path.of(prop) : defaultDirectory();
+        return at(prop != null ? Path.of(prop) : defaultDirectory());
+    }
+
+    /** The unpacked bundle at {@code dir}; empty when there is none (no bundle.yaml and templates/ there). */
+    public static Optional<InstallerBundle> at(Path dir) {
         if (!Files.isRegularFile(dir.resolve("bundle.yaml")) || !Files.isDirectory(dir.resolve("templates"))) {
             return Optional.empty();
         }

@@ -14,6 +14,7 @@ import io.kubeferry.inventory.Host;
 import io.kubeferry.inventory.SshSettings;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -222,6 +223,14 @@ public final class SshHost implements RemoteHost, AutoCloseable {
         return false;
     }
 
+    /** No sudo and no password line: the stream is the command's whole stdin (the remote timeout as in {@link #wireCommand}). */
+    @Override
+    public ExecResult execAsLoginUser(String command, InputStream stdin, Duration timeout) {
+        long backstop = Math.max(1, (timeout.toMillis() + 999) / 1000) + 5;
+        return runWire("timeout -s KILL " + backstop + " sh -c " + Shell.quote(command), command, timeout,
+                ch -> writeStdin(ch, stdin));
+    }
+
     /**
      * Runs an exact command line (no wrapping) as the login user.
      *
@@ -229,13 +238,17 @@ public final class SshHost implements RemoteHost, AutoCloseable {
      * @param stdin the command's whole stdin (small: a password line at most); EOF follows it
      */
     ExecResult runWire(String wire, String shown, Duration timeout, byte[] stdin) {
+        return runWire(wire, shown, timeout, ch -> writeStdin(ch, stdin));
+    }
+
+    private ExecResult runWire(String wire, String shown, Duration timeout, Consumer<ChannelExec> feedStdin) {
         acquire();
         ChannelExec ch = null;
         try {
             BoundedBuffer out = new BoundedBuffer(OUTPUT_LIMIT);
             BoundedBuffer err = new BoundedBuffer(OUTPUT_LIMIT);
             ch = startExec(wire, shown, out, err);
-            writeStdin(ch, stdin);
+            feedStdin.accept(ch);
             long deadline = System.nanoTime() + timeout.toNanos();
             long sleep = 1;
             while (!ch.isClosed()) {
@@ -375,8 +388,13 @@ public final class SshHost implements RemoteHost, AutoCloseable {
      * starting, and {@code connect} throws a NullPointerException although the command ran (JSch 2.28.8).
      */
     private void writeStdin(ChannelExec ch, byte[] stdin) {
+        writeStdin(ch, new java.io.ByteArrayInputStream(stdin));
+    }
+
+    /** As above, from a stream (the command's deadline does not cover a stream that blocks: its source decides). */
+    private void writeStdin(ChannelExec ch, InputStream stdin) {
         try (OutputStream in = ch.getOutputStream()) {
-            in.write(stdin);
+            stdin.transferTo(in);
         } catch (IOException e) {
             // the command ended without reading its stdin (the channel is closed): its exit status tells the rest
             LOG.log(System.Logger.Level.DEBUG, "{0}: stdin not delivered: {1}", name(), e.getMessage());
