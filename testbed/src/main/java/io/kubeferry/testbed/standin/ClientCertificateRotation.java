@@ -202,7 +202,7 @@ final class ClientCertificateRotation {
             throw new IOException("the certificate of " + p.name() + " is not for the key the kubelet generated");
         }
         pending = null;
-        Path file = update(certPem, pem(p.keys()).getBytes(StandardCharsets.US_ASCII));
+        Path file = update(certPem, ecPrivateKeyPem(p.keys()));
         StandInLog.info("Certificate rotation: " + currentPath() + " -> " + file + " (" + cert.getSubjectX500Principal().getName()
                 + ", until " + cert.getNotAfter().toInstant() + "); client connections now use the new credentials");
     }
@@ -253,6 +253,21 @@ final class ClientCertificateRotation {
                 "--request-timeout=10s"));
         cmd.addAll(List.of(args));
         return Commands.run(cmd, stdin, Duration.ofSeconds(30));
+    }
+
+    /**
+     * SEC1 "EC PRIVATE KEY" with the named curve and the public key inside, as Go's MarshalECPrivateKey (the kubelet's
+     * store) writes it: BC's writer takes the JDK's PKCS#8 inner structure, which lacks the curve, and Go then cannot
+     * parse the key. (The pki module's Pem does the same; testbed cannot depend on it: reactor cycle.)
+     */
+    static byte[] ecPrivateKeyPem(KeyPair keys) throws IOException {
+        java.security.interfaces.ECPrivateKey ec = (java.security.interfaces.ECPrivateKey) keys.getPrivate();
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(ec.getEncoded());
+        org.bouncycastle.asn1.x509.SubjectPublicKeyInfo spki =
+                org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
+        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(ec.getParams().getOrder().bitLength(),
+                ec.getS(), spki.getPublicKeyData(), info.getPrivateKeyAlgorithm().getParameters());
+        return pem(new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1.getEncoded())).getBytes(StandardCharsets.US_ASCII);
     }
 
     private static String pem(Object o) throws IOException {

@@ -69,4 +69,18 @@ class ClientCertificateRotationTest {
         assertFalse(Files.exists(certDir.resolve("kubelet-client-updated.pem"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
         assertTrue(Files.exists(first), "older pairs stay, as the kubelet leaves them");
     }
+
+    /** The key goes in SEC1 form with its curve, as Go writes and reads it (openssl ec needs the curve as well). */
+    @Test
+    void theKeyIsWrittenAsSec1WithItsCurve() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair keys = g.generateKeyPair();
+        Path key = Files.write(dir.resolve("key.pem"), ClientCertificateRotation.ecPrivateKeyPem(keys));
+        assertTrue(Files.readString(key).startsWith("-----BEGIN EC PRIVATE KEY-----"));
+        Process p = new ProcessBuilder("openssl", "ec", "-in", key.toString(), "-noout", "-text").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("ASN1 OID: prime256v1"), out);
+    }
 }
