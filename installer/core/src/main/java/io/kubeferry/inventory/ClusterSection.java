@@ -23,7 +23,8 @@ final class ClusterSection {
             "certificates", "extraArgs", "imageRepository", "etcd");
     static final Set<String> ENDPOINT_KEYS = Set.of("address", "port", "mode");
     static final Set<String> NETWORKING_KEYS = Set.of("podSubnet", "serviceSubnet", "dnsDomain", "cni");
-    static final Set<String> CERT_KEYS = Set.of("keyAlgorithm", "caValidity", "certValidity", "apiServerCertSANs");
+    static final Set<String> CERT_KEYS = Set.of("keyAlgorithm", "caValidity", "certValidity", "apiServerCertSANs",
+            "kubeletClientValidity");
     /** Flags whose value other files depend on; "component flag". */
     static final Set<String> RESERVED_FLAGS = Set.of("kube-apiserver secure-port", "kube-apiserver advertise-address",
             "etcd listen-client-urls", "etcd advertise-client-urls");
@@ -252,6 +253,11 @@ final class ClusterSection {
                     .error("certValidity (" + Durations.format(leaf) + ") is longer than caValidity (" + Durations.format(ca)
                             + "); a certificate cannot outlive its CA");
         }
+        Duration kubeletClient = Syntax.duration(f.get("kubeletClientValidity"), leaf);
+        if (f.containsKey("kubeletClientValidity") && ca != null && kubeletClient != null && kubeletClient.compareTo(ca) > 0) {
+            f.get("kubeletClientValidity").error("kubeletClientValidity (" + Durations.format(kubeletClient)
+                    + ") is longer than caValidity (" + Durations.format(ca) + "); a certificate cannot outlive its CA");
+        }
         List<String> sans = new ArrayList<>();
         if (f.containsKey("apiServerCertSANs")) {
             for (YamlCursor item : f.get("apiServerCertSANs").items()) {
@@ -264,10 +270,10 @@ final class ClusterSection {
                 });
             }
         }
-        if (ca == null || leaf == null || !algorithmOk) {
+        if (ca == null || leaf == null || kubeletClient == null || !algorithmOk) {
             return null;
         }
-        return new CertificateOptions(algorithm, ca, leaf, sans);
+        return new CertificateOptions(algorithm, ca, leaf, sans, kubeletClient);
     }
 
     private static Map<String, Map<String, String>> extraArgs(YamlCursor c) {

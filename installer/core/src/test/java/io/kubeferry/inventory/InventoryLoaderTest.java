@@ -43,6 +43,7 @@ class InventoryLoaderTest {
         assertEquals("cluster.local", c.networking().dnsDomain());
         assertEquals(KeyAlgorithm.RSA_2048, c.certificates().keyAlgorithm());
         assertEquals(Duration.ofHours(8760), c.certificates().certValidity());
+        assertEquals(c.certificates().certValidity(), c.certificates().kubeletClientValidity());
         assertEquals(ControlPlaneEndpoint.Mode.SINGLE_NODE, c.controlPlaneEndpoint().mode());
         assertEquals("https://192.0.2.10:6443", inv.controlPlaneUrl());
         Host cp = inv.hosts().get(0);
@@ -69,6 +70,19 @@ class InventoryLoaderTest {
         assertEquals("https://lb.example.com:8443", inv.controlPlaneUrl());
         assertEquals(KubernetesVersion.parse("1.33.4").orElseThrow(), inv.cluster().kubernetesVersion());
         assertEquals(Duration.ofDays(365 * 20), inv.cluster().certificates().caValidity());
+    }
+
+    @Test
+    void kubeletClientValidityTakesSecondsAndDefaultsToCertValidity(@TempDir Path tmp) throws IOException {
+        String hosts = "ssh: {password: x}\nhosts:\n  - {name: cp1, address: 192.0.2.1, roles: [control-plane]}\n";
+        Path shortLived = tmp.resolve("short.yaml");
+        Files.writeString(shortLived, "cluster:\n  kubernetesVersion: 1.34.1\n  certificates: {certValidity: 30d, kubeletClientValidity: 90s}\n" + hosts);
+        CertificateOptions c = loader().read(shortLived).inventory().cluster().certificates();
+        assertEquals(Duration.ofSeconds(90), c.kubeletClientValidity());
+        assertEquals(Duration.ofDays(30), c.certValidity());
+        Path inherited = tmp.resolve("inherited.yaml");
+        Files.writeString(inherited, "cluster:\n  kubernetesVersion: 1.34.1\n  certificates: {certValidity: 30d}\n" + hosts);
+        assertEquals(Duration.ofDays(30), loader().read(inherited).inventory().cluster().certificates().kubeletClientValidity());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.kubeferry.install;
 
 import io.kubeferry.apply.ComponentApplier;
+import io.kubeferry.apply.KubeletClientCredential;
 import io.kubeferry.bundle.BundleManifest;
 import io.kubeferry.component.ContentHash;
 import io.kubeferry.errors.UnexpectedStateException;
@@ -10,6 +11,7 @@ import io.kubeferry.host.Shell;
 import io.kubeferry.inventory.Host;
 import io.kubeferry.phase.HostPhase;
 import io.kubeferry.phase.RunContext;
+import io.kubeferry.pki.PkiLayout;
 import io.kubeferry.pki.PkiService;
 
 import java.nio.file.Path;
@@ -73,8 +75,16 @@ public final class DistributePhase extends HostPhase {
                 }
             }
         }
+        boolean node = ctx.inventory().nodes().contains(host);
+        if (node && KubeletClientCredential.linkIfRegularFile(remote, PkiLayout.KUBELET_CLIENT_CURRENT, java.time.Instant.now())) {
+            ctx.changed(host.name(), "made " + PkiLayout.KUBELET_CLIENT_CURRENT + " a symlink to a dated file, as the kubelet's"
+                    + " certificate store needs to rotate it");
+        }
         for (HostFile f : pkiFilesToWrite(host, remote)) {
-            if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
+            if (KubeletClientCredential.handles(f.path())) {
+                String dated = KubeletClientCredential.write(remote, f, java.time.Instant.now());
+                ctx.changed(host.name(), "wrote " + dated + " (" + f.path() + " points to it)");
+            } else if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
                 ctx.changed(host.name(), "wrote " + f.path());
             }
         }

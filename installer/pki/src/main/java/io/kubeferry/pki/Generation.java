@@ -178,11 +178,17 @@ final class Generation {
             Instant end = now.plus(options.certValidity());
             leafNotAfter.put(ca.kind, CertIssuer.time(end.isAfter(ca.facts.notAfter()) ? ca.facts.notAfter() : end));
         }
+        // kubelet.conf's client certificate alone has its own lifetime (the kubelet renews it; CertificateOptions)
+        CaStore.Ca kubernetesCa = cas.get(CaKind.KUBERNETES);
+        Instant kubeletClientEnd = now.plus(options.kubeletClientValidity());
+        org.bouncycastle.asn1.x509.Time kubeletClientNotAfter = CertIssuer.time(
+                kubeletClientEnd.isAfter(kubernetesCa.facts.notAfter()) ? kubernetesCa.facts.notAfter() : kubeletClientEnd);
         List<List<Write>> leafWrites = Parallel.map(todo, d -> {
             CaStore.Ca ca = cas.get(d.cert().signer());
             KeyPair keys = Keys.generate(algorithm, new SecureRandom());
+            boolean kubeletClient = d.kubeconfig() != null && d.kubeconfig().referencesClientFile();
             X509CertificateHolder cert = new CertIssuer(new SecureRandom()).leaf(d.cert(), keys.getPublic(),
-                    ca.authority(), leafNotBefore, leafNotAfter.get(ca.kind));
+                    ca.authority(), leafNotBefore, kubeletClient ? kubeletClientNotAfter : leafNotAfter.get(ca.kind));
             byte[] certPem = Pem.encodeCertificate(cert);
             byte[] keyPem = Pem.encodePrivateKey(keys);
             if (d.kubeconfig() != null) {

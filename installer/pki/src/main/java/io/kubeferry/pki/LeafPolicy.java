@@ -63,6 +63,17 @@ final class LeafPolicy {
     }
 
     /**
+     * Whether a leaf's expiry is a reason to regenerate it. Not for kubelet.conf's client certificate: the install
+     * writes it to a host once ({@link PkiService#isWriteOnce}) and the kubelet then renews its own (CSRs signed by
+     * the controller-manager, kubelet-client-current.pem repointed), so the state directory's copy expiring is
+     * expected; re-signing it would reach no host and only make every later apply report a change. A host that
+     * must start from it again (reinstalled after it expired) gets a fresh one from {@code certs renew kubelet.conf}.
+     */
+    private static boolean renewedByExpiry(KubeconfigSpec kubeconfig) {
+        return kubeconfig == null || !kubeconfig.referencesClientFile();
+    }
+
+    /**
      * What to do with one leaf: create, keep, regenerate (with the reason), re-sign on request, or (external
      * CA) only check. Problems go to {@code errors}/{@code warnings}.
      *
@@ -211,7 +222,9 @@ final class LeafPolicy {
         if (!facts.signedBy(ca.facts)) {
             findings.add(new Finding(true, "not signed by the current " + ca.kind.certName()));
         }
-        if (facts.expiredAt(now)) {
+        if (!renewedByExpiry(kubeconfig)) {
+            // (see renewedByExpiry: the kubelet renews it)
+        } else if (facts.expiredAt(now)) {
             findings.add(new Finding(true, "expired on " + facts.notAfter()));
         } else if (Duration.between(now, facts.notAfter()).compareTo(renewBefore) < 0
                 && facts.notAfter().isBefore(ca.facts.notAfter())) {

@@ -151,4 +151,36 @@ class KubeletClientFileTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    /**
+     * {@code kubeletClientValidity} shortens kubelet.conf's client certificate only; once it has expired, a later
+     * generate keeps it (the kubelet renews its own on the node) instead of reporting a change on every apply.
+     */
+    @Test
+    void aShortKubeletClientValidityShortensOnlyThatCertificateWhichAGenerateKeepsAfterItExpired() {
+        Inventory base = TestClusters.inventory(dir, 1, 1, KeyAlgorithm.ECDSA_P256, "1.34.1");
+        io.kubeferry.inventory.CertificateOptions o = base.cluster().certificates();
+        var c = base.cluster();
+        Inventory inv = TestClusters.withCluster(base, new io.kubeferry.inventory.ClusterSpec(c.name(), c.kubernetesVersion(),
+                c.controlPlaneEndpoint(), c.networking(), new io.kubeferry.inventory.CertificateOptions(o.keyAlgorithm(),
+                o.caValidity(), o.certValidity(), o.apiServerCertSans(), java.time.Duration.ofSeconds(90)), c.extraArgs(),
+                c.imageRepository()));
+        java.time.Instant start = java.time.Instant.parse("2026-06-01T00:00:00Z");
+        new PkiService(java.time.Clock.fixed(start, java.time.ZoneOffset.UTC)).generate(inv);
+        OpensslCert kubelet = OpensslCert.read(pki(inv).resolve("hosts/w1/kubelet-client-current.pem"));
+        OpensslCert apiserver = OpensslCert.read(pki(inv).resolve("hosts/cp1/apiserver.crt"));
+        assertEquals(start.plusSeconds(90), kubelet.notAfter());
+        assertEquals(start.plus(io.kubeferry.inventory.CertificateOptions.DEFAULT_CERT_VALIDITY), apiserver.notAfter());
+
+        Map<String, byte[]> before = TestClusters.snapshot(pki(inv));
+        PkiReport later = new PkiService(java.time.Clock.fixed(start.plusSeconds(600), java.time.ZoneOffset.UTC)).generate(inv);
+        assertFalse(later.changedAnything(), later.changedFiles().toString());
+        assertEquals(List.of(), TestClusters.diff(before, TestClusters.snapshot(pki(inv))));
+        // every other leaf still renews near its expiry: a year on, the apiserver certificate is regenerated
+        PkiReport yearOn = new PkiService(java.time.Clock.fixed(start.plus(java.time.Duration.ofDays(360)),
+                java.time.ZoneOffset.UTC)).generate(inv);
+        assertTrue(yearOn.changedFiles().contains(pki(inv).resolve("hosts/cp1/apiserver.crt")), yearOn.changedFiles().toString());
+        assertFalse(yearOn.changedFiles().contains(pki(inv).resolve("hosts/w1/kubelet-client-current.pem")),
+                yearOn.changedFiles().toString());
+    }
 }

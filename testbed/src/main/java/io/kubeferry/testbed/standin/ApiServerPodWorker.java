@@ -1,8 +1,6 @@
 package io.kubeferry.testbed.standin;
 
 import java.lang.reflect.Method;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -26,20 +24,9 @@ final class ApiServerPodWorker extends PodWorker {
 
     @Override
     void start() throws Exception {
-        Map<String, String> flags = new LinkedHashMap<>();
-        for (Map.Entry<String, String> f : container.flags().entrySet()) {
-            String v = f.getValue();
-            flags.put(f.getKey(), v.startsWith("/") ? pod.hostPath(container, v).map(Path::toString).orElse(v) : v);
-        }
+        Map<String, String> flags = pod.hostFlags(container);
         flags.putIfAbsent("bind-address", "0.0.0.0");
-        Class<?> type;
-        try {
-            type = Class.forName(STAND_IN_CLASS);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("the stand-in API server (" + STAND_IN_CLASS + ", kubeferry-kube's test-jar) is not on the "
-                    + "kubelet stand-in's class path");
-        }
-        Method fromFlags = type.getMethod("fromFlags", Map.class);
+        Method fromFlags = kubeTestSupport(STAND_IN_CLASS, "the stand-in API server").getMethod("fromFlags", Map.class);
         server = (AutoCloseable) fromFlags.invoke(null, flags);
         StandInLog.info("pod " + pod.fullName() + ": stand-in API server listening on " + flags.get("bind-address") + ":"
                 + flags.getOrDefault("secure-port", "6443") + " (in the kubelet stand-in's process)");

@@ -11,18 +11,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * kube-controller-manager and kube-scheduler: stand-ins that only check that the kubeconfig their --kubeconfig flag
- * names exists (through the pod's hostPath volumes) and is a kubeconfig, then report "running (stand-in)". They do
- * nothing else: no controllers, no scheduling.
+ * kube-controller-manager and kube-scheduler: stand-ins that check that the kubeconfig their --kubeconfig flag names
+ * exists (through the pod's hostPath volumes) and is a kubeconfig, then report "running (stand-in)". The scheduler
+ * does nothing else. The controller-manager runs, in this process, the kubelet client certificates' csrapproving and
+ * csrsigning controllers ({@code io.kubeferry.kube.testsupport.StandInControllerManager}, loaded by name for the
+ * reason {@link ApiServerPodWorker} gives) and no other controller.
  */
 final class ControlPlaneStandInWorker extends PodWorker {
+    static final String CONTROLLER_MANAGER_CLASS = "io.kubeferry.kube.testsupport.StandInControllerManager";
+    private AutoCloseable controllers;
 
     ControlPlaneStandInWorker(StaticPod pod, StaticPod.Container container, PodStatusFiles status) {
         super(pod, container, status);
     }
 
     @Override
-    void start() throws IOException {
+    void start() throws Exception {
         String flag = container.flags().get("kubeconfig");
         if (flag == null) {
             throw new IOException(container.repositoryName() + " has no --kubeconfig flag");
@@ -41,6 +45,12 @@ final class ControlPlaneStandInWorker extends PodWorker {
                 || !(m.get("users") instanceof List<?> u) || u.isEmpty()) {
             throw new IOException("--kubeconfig " + file + " is not a kubeconfig (no clusters or users)");
         }
+        if (container.repositoryName().equals("kube-controller-manager")) {
+            java.util.function.Consumer<String> log = StandInLog::info;
+            controllers = (AutoCloseable) kubeTestSupport(CONTROLLER_MANAGER_CLASS, "the stand-in controller-manager")
+                    .getMethod("fromFlags", Map.class, java.util.function.Consumer.class)
+                    .invoke(null, pod.hostFlags(container), log);
+        }
         StandInLog.info("pod " + pod.fullName() + ": " + container.repositoryName() + " running (stand-in), kubeconfig " + file + " read");
     }
 
@@ -50,6 +60,10 @@ final class ControlPlaneStandInWorker extends PodWorker {
     }
 
     @Override
-    void stop() {
+    void stop() throws Exception {
+        if (controllers != null) {
+            controllers.close();
+            controllers = null;
+        }
     }
 }

@@ -15,9 +15,10 @@ import java.util.Map;
  * stand-in acts on, with the real kubelet's defaults; the command line's flags override them as in the kubelet.
  */
 public record KubeletConfig(String staticPodPath, String healthzBindAddress, int healthzPort, String cgroupDriver,
-                            boolean failSwapOn, String clientCAFile, String resolvConf) {
+                            boolean failSwapOn, String clientCAFile, String resolvConf, boolean rotateCertificates) {
 
-    static final KubeletConfig DEFAULTS = new KubeletConfig(null, "127.0.0.1", 10248, "cgroupfs", true, null, "/etc/resolv.conf");
+    static final KubeletConfig DEFAULTS = new KubeletConfig(null, "127.0.0.1", 10248, "cgroupfs", true, null, "/etc/resolv.conf",
+            false);
 
     /** The config file (when --config is given) with the flags that override it applied. */
     static KubeletConfig load(KubeletFlags flags) throws IOException {
@@ -31,7 +32,8 @@ public record KubeletConfig(String staticPodPath, String healthzBindAddress, int
                 flags.get("cgroup-driver").orElse(c.cgroupDriver),
                 flags.bool("fail-swap-on", c.failSwapOn),
                 flags.get("client-ca-file").orElse(c.clientCAFile),
-                flags.get("resolv-conf").orElse(c.resolvConf));
+                flags.get("resolv-conf").orElse(c.resolvConf),
+                flags.bool("rotate-certificates", c.rotateCertificates));
     }
 
     /** Reads a KubeletConfiguration; errors carry the real kubelet's wording ("failed to load kubelet config file"). */
@@ -59,8 +61,9 @@ public record KubeletConfig(String staticPodPath, String healthzBindAddress, int
                 Manifests.string(m.get("healthzBindAddress"), DEFAULTS.healthzBindAddress),
                 m.get("healthzPort") instanceof Number n ? n.intValue() : DEFAULTS.healthzPort,
                 Manifests.string(m.get("cgroupDriver"), DEFAULTS.cgroupDriver),
-                m.get("failSwapOn") instanceof Boolean b ? b : DEFAULTS.failSwapOn,
+                m.get("failSwapOn") instanceof Boolean swap ? swap : DEFAULTS.failSwapOn,
                 Manifests.string(x509, DEFAULTS.clientCAFile),
-                Manifests.string(m.get("resolvConf"), DEFAULTS.resolvConf));
+                Manifests.string(m.get("resolvConf"), DEFAULTS.resolvConf),
+                m.get("rotateCertificates") instanceof Boolean b ? b : DEFAULTS.rotateCertificates);
     }
 }

@@ -27,8 +27,11 @@ import java.util.concurrent.TimeUnit;
  * API server in process, the real haproxy, stand-ins for the controller-manager and scheduler) and registers its
  * Node with the real kubectl ({@link NodeRegistration}). Every log line says "kubelet STAND-IN".
  *
+ * With rotateCertificates it renews its client certificate through a CSR as the kubelet does
+ * ({@link ClientCertificateRotation}).
+ *
  * <p>Not done: pods other than static ones, probes, CRI (the images are checked and etcd run with ctr), TLS
- * bootstrap and certificate rotation (/var/lib/kubelet/pki is not written), the kubelet's own API on 10250.
+ * bootstrap, serving certificate rotation, the kubelet's own API on 10250.
  *
  * <p>SIGTERM: stops the in-process API server and the haproxy children, leaves containerd tasks running (a real
  * kubelet's static pods survive its restart; the next stand-in re-attaches), exits 0.
@@ -170,6 +173,7 @@ public final class KubeletStandIn {
             }
         }
         Path kubeconfig = flags.get("kubeconfig").map(Path::of).orElse(null);
+        boolean bootstrapOnly = false;
         if (kubeconfig != null && !Files.isRegularFile(kubeconfig)) {
             String bootstrap = flags.get("bootstrap-kubeconfig").orElse(null);
             if (bootstrap == null || !Files.isRegularFile(Path.of(bootstrap))) {
@@ -182,6 +186,7 @@ public final class KubeletStandIn {
             StandInLog.warn("kubeconfig " + kubeconfig + " missing and the stand-in does no TLS bootstrap: registering the Node with "
                     + "the bootstrap kubeconfig " + bootstrap + " instead");
             kubeconfig = Path.of(bootstrap);
+            bootstrapOnly = true;
         }
         Path rootDir = Path.of(flags.get("root-dir").orElse("/var/lib/kubelet"));
         Containerd containerd = Containerd.fromEndpoint(flags.get("container-runtime-endpoint")
@@ -196,7 +201,7 @@ public final class KubeletStandIn {
         for (String signal : List.of("TERM", "INT")) {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stop.countDown());
         }
-        ScheduledExecutorService loops = Executors.newScheduledThreadPool(3, r -> {
+        ScheduledExecutorService loops = Executors.newScheduledThreadPool(4, r -> {
             Thread t = new Thread(r, "kubelet-standin");
             t.setDaemon(true);
             return t;
@@ -217,21 +222,13 @@ public final class KubeletStandIn {
                     flags.get("register-with-taints").map(t -> List.of(t.split(","))).orElse(List.of()),
                     flags.get("node-ip").orElse(null), version()), kubeconfig);
             if (flags.bool("register-node", true)) {
-                loops.execute(new Runnable() {
-                    @Override
-                    public void run() {
-                        Duration next;
-                        try {
-                            next = registration.attempt();
-                        } catch (RuntimeException e) {
-                            StandInLog.error("node registration failed: " + e);
-                            next = NodeRegistration.RETRY;
-                        }
-                        if (!loops.isShutdown()) {
-                            loops.schedule(this, next.toMillis(), TimeUnit.MILLISECONDS);
-                        }
-                    }
-                });
+                repeat(loops, "node registration", registration::attempt, NodeRegistration.RETRY);
+            }
+            if (config.rotateCertificates() && !bootstrapOnly) {
+                Path certDir = Path.of(flags.get("cert-dir").orElse(rootDir.resolve("pki").toString()));
+                ClientCertificateRotation rotation = new ClientCertificateRotation(certDir, kubeconfig, nodeName);
+                StandInLog.info("client certificate rotation on: " + rotation.currentPath());
+                repeat(loops, "client certificate rotation", rotation::attempt, ClientCertificateRotation.CHECK);
             }
         } else {
             StandInLog.info("no --kubeconfig: standalone mode, no Node registered");
@@ -245,6 +242,25 @@ public final class KubeletStandIn {
         loops.shutdownNow();
         StandInLog.info("stopped");
         return 0;
+    }
+
+    /** Runs {@code step} again after the delay it returns (or {@code onError} when it throws) until the loops stop. */
+    private static void repeat(ScheduledExecutorService loops, String what, java.util.function.Supplier<Duration> step, Duration onError) {
+        loops.execute(new Runnable() {
+            @Override
+            public void run() {
+                Duration next;
+                try {
+                    next = step.get();
+                } catch (RuntimeException e) {
+                    StandInLog.error(what + " failed: " + e);
+                    next = onError;
+                }
+                if (!loops.isShutdown()) {
+                    loops.schedule(this, next.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+        });
     }
 
     /** The entries of /proc/swaps (none: swap is off). */

@@ -123,6 +123,15 @@ abstract class PodWorker {
         }
     }
 
+    /** A class of kubeferry-kube's test-jar, loaded by name ({@link ApiServerPodWorker} says why); {@code what} names it in the error. */
+    static Class<?> kubeTestSupport(String className, String what) {
+        try {
+            return Class.forName(className);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(what + " (" + className + ", kubeferry-kube's test-jar) is not on the kubelet stand-in's class path");
+        }
+    }
+
     static String message(Throwable e) {
         Throwable t = e;
         while (t instanceof java.lang.reflect.InvocationTargetException && t.getCause() != null) {

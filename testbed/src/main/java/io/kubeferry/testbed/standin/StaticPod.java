@@ -60,6 +60,19 @@ record StaticPod(Path file, String sha256, String namespace, String name, List<C
     record HostPathVolume(String path, String type) {
     }
 
+    /**
+     * The container's flags with every absolute path value translated to where it lies on the host (through the
+     * pod's hostPath volumes; a path no volume covers is left as written), as an in-process stand-in reads them.
+     */
+    Map<String, String> hostFlags(Container c) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (Map.Entry<String, String> f : c.flags().entrySet()) {
+            String v = f.getValue();
+            flags.put(f.getKey(), v.startsWith("/") ? hostPath(c, v).map(Path::toString).orElse(v) : v);
+        }
+        return flags;
+    }
+
     /** namespace/name, for logs as the kubelet writes it. */
     String fullName() {
         return namespace + "/" + name;

@@ -24,9 +24,10 @@ class KubeletConfigTest {
                 "installer/render/src/test/resources/golden/ha-vip-1.32/cp1/var/lib/kubelet/config.yaml");
         KubeletConfig c = KubeletConfig.read(golden);
         assertEquals(new KubeletConfig("/etc/kubernetes/manifests", "127.0.0.1", 10248, "systemd", true,
-                "/etc/kubernetes/pki/ca.crt", "/etc/resolv.conf"), c);
+                "/etc/kubernetes/pki/ca.crt", "/etc/resolv.conf", true), c);
         KubeletConfig overridden = KubeletConfig.load(KubeletFlags.parse(List.of("--config=" + golden, "--healthz-port=20248",
-                "--fail-swap-on=false")));
+                "--fail-swap-on=false", "--rotate-certificates=false")));
+        assertEquals(false, overridden.rotateCertificates());
         assertEquals(20248, overridden.healthzPort());
         assertEquals(false, overridden.failSwapOn());
     }

@@ -67,7 +67,11 @@ public final class PushPkiPhase extends HostPhase {
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
         Set<Component> restart = new LinkedHashSet<>();
         for (HostFile f : toPush(ctx, host, remote)) {
-            if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
+            if (io.kubeferry.apply.KubeletClientCredential.handles(f.path())) {
+                String dated = io.kubeferry.apply.KubeletClientCredential.write(remote, f, java.time.Instant.now());
+                ctx.console().detail("    " + host.name() + ": wrote " + dated + " (" + f.path() + " points to it)");
+                restart.addAll(readers(ctx, host, f.path()));
+            } else if (!remote.put(f.content(), f.path(), f.mode()).skipped()) {
                 ctx.console().detail("    " + host.name() + ": wrote " + f.path());
                 restart.addAll(readers(ctx, host, f.path()));
             }

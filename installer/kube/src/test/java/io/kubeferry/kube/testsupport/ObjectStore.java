@@ -32,6 +32,9 @@ final class ObjectStore {
         }
     }
 
+    /** The characters of generated name suffixes (the real server's: no vowels, no look-alikes). */
+    private static final String NAME_CHARACTERS = "bcdfghjklmnpqrstvwxz2456789";
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private final Map<String, ObjectNode> objects = new TreeMap<>();
     private long resourceVersion = 1;
     /** Where objects live when the API server has --etcd-servers: a real etcd; null: in memory. */
@@ -102,6 +105,17 @@ final class ObjectStore {
 
     synchronized ObjectNode create(ApiResource r, String namespace, ObjectNode body) {
         String name = body.path("metadata").path("name").asString("");
+        String generateName = body.path("metadata").path("generateName").asString("");
+        if (name.isEmpty() && !generateName.isEmpty()) {
+            // as the real server's names.SimpleNameGenerator: the prefix and 5 random characters
+            StringBuilder n = new StringBuilder(generateName);
+            for (int i = 0; i < 5; i++) {
+                n.append(NAME_CHARACTERS.charAt(RANDOM.nextInt(NAME_CHARACTERS.length())));
+            }
+            name = n.toString();
+            body = body.deepCopy();
+            ((ObjectNode) body.get("metadata")).put("name", name);
+        }
         if (name.isEmpty()) {
             throw new ApiError(422, "Invalid", r.kind() + " \"\" is invalid: metadata.name: Required value: name is required");
         }

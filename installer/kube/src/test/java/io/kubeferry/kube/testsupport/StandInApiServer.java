@@ -71,6 +71,8 @@ public final class StandInApiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = new YAMLMapper();
     private static final Set<String> PUBLIC_PATHS = Set.of("/healthz", "/livez", "/readyz", "/version");
+    /** Users the real server's bootstrap RBAC policy (system:kube-controller-manager etc.) lets do their work. */
+    private static final Set<String> CONTROL_PLANE_USERS = Set.of("system:kube-controller-manager", "system:kube-scheduler");
     private static final List<String> INITIAL_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
     /**
@@ -161,6 +163,28 @@ public final class StandInApiServer implements AutoCloseable {
             o.withObjectProperty("metadata").put("name", ns);
             try {
                 store.create(namespaces, null, o);
+            } catch (ObjectStore.ApiError e) {
+                if (e.code != 409) {
+                    throw e;
+                }
+            }
+        }
+        // the real server's bootstrap policy (rbac/bootstrap-roles) makes these roles itself; kubeadm only binds them
+        var clusterRoles = ApiResource.byKind("rbac.authorization.k8s.io/v1", "ClusterRole").orElseThrow();
+        for (String csrRole : List.of("nodeclient", "selfnodeclient")) {
+            String name = "system:certificates.k8s.io:certificatesigningrequests:" + csrRole;
+            if (store.get(clusterRoles, null, name).isPresent()) {
+                continue;
+            }
+            ObjectNode role = JSON.createObjectNode().put("apiVersion", "rbac.authorization.k8s.io/v1").put("kind", "ClusterRole");
+            role.withObjectProperty("metadata").put("name", name).withObjectProperty("annotations")
+                    .put("rbac.authorization.kubernetes.io/autoupdate", "true");
+            ObjectNode rule = role.putArray("rules").addObject();
+            rule.putArray("apiGroups").add("certificates.k8s.io");
+            rule.putArray("resources").add("certificatesigningrequests/" + csrRole);
+            rule.putArray("verbs").add("create");
+            try {
+                store.create(clusterRoles, null, role);
             } catch (ObjectStore.ApiError e) {
                 if (e.code != 409) {
                     throw e;
@@ -358,16 +382,31 @@ public final class StandInApiServer implements AutoCloseable {
         ApiResource r = ApiResource.byPlural(group, version, rest.get(0)).orElseThrow(() ->
                 new ObjectStore.ApiError(404, "NotFound", "the server could not find the requested resource"));
         String name = rest.size() > 1 ? rest.get(1) : null;
-        // subresources (status) are the object itself here
+        String subresource = rest.size() > 2 ? rest.get(2) : null;
+        // subresources (status) are the object itself here, except a PUT to status or approval (below)
         authorize(who, method, r, namespace, name);
         Map<String, String> query = query(ex.getRequestURI().getRawQuery());
         return switch (method) {
             case "GET" -> name == null ? list(ex, r, namespace) : sendJson(ex, 200,
                     store.get(r, namespace, name).orElseThrow(() -> ObjectStore.notFound(r, name)));
-            case "POST" -> sendJson(ex, 201, store.create(r, r.namespaced() ? namespace : null, (ObjectNode) JSON.readTree(body)));
+            case "POST" -> {
+                ObjectNode o = (ObjectNode) JSON.readTree(body);
+                if (r.kind().equals("CertificateSigningRequest")) {
+                    requester(o, who);
+                }
+                yield sendJson(ex, 201, store.create(r, r.namespaced() ? namespace : null, o));
+            }
             case "PUT" -> {
                 ObjectNode o = (ObjectNode) JSON.readTree(body);
-                yield sendJson(ex, 200, store.update(r, namespace, name, o.path("metadata").path("resourceVersion").asString(null), o));
+                String precondition = o.path("metadata").path("resourceVersion").asString(null);
+                if ("status".equals(subresource) || "approval".equals(subresource)) {
+                    // as the real status and approval subresources: only the status changes (a CSR's certificate,
+                    // its Approved/Denied conditions); the spec the requester signed cannot be altered this way
+                    ObjectNode current = store.get(r, namespace, name).orElseThrow(() -> ObjectStore.notFound(r, name));
+                    current.set("status", o.path("status").deepCopy());
+                    o = current;
+                }
+                yield sendJson(ex, 200, store.update(r, namespace, name, precondition, o));
             }
             case "PATCH" -> patch(ex, r, namespace, name, body, query);
             case "DELETE" -> sendJson(ex, 200, store.delete(r, namespace, name).orElseThrow(() -> ObjectStore.notFound(r, name)));
@@ -375,9 +414,26 @@ public final class StandInApiServer implements AutoCloseable {
         };
     }
 
-    /** system:masters, a ClusterRoleBinding to cluster-admin naming the user or one of its groups, or a node (simplified Node authorizer). */
+    /**
+     * As the real API server's CSR strategy on create: the requester's identity is recorded from the client
+     * certificate, whatever the body says (the approver trusts spec.username, so a client must not choose it).
+     */
+    private static void requester(ObjectNode csr, Identity who) {
+        ObjectNode spec = csr.withObjectProperty("spec");
+        spec.put("username", who.user());
+        ArrayNode groups = spec.putArray("groups");
+        who.groups().forEach(groups::add);
+        groups.add("system:authenticated");
+        spec.remove(List.of("uid", "extra"));
+    }
+
+    /**
+     * system:masters, a ClusterRoleBinding to cluster-admin naming the user or one of its groups, a node (simplified
+     * Node authorizer), or the controller-manager and scheduler (the real server's bootstrap roles for them).
+     */
     private void authorize(Identity who, String method, ApiResource r, String namespace, String name) {
-        if (who.groups().contains("system:masters") || who.groups().contains("system:nodes")) {
+        if (who.groups().contains("system:masters") || who.groups().contains("system:nodes")
+                || CONTROL_PLANE_USERS.contains(who.user())) {
             return;
         }
         ApiResource crb = ApiResource.byKind("rbac.authorization.k8s.io/v1", "ClusterRoleBinding").orElseThrow();
@@ -653,6 +709,11 @@ public final class StandInApiServer implements AutoCloseable {
     /** For the etcd health call: trusts only --etcd-cafile, presents --etcd-certfile/--etcd-keyfile. */
     private static SSLContext clientTls(EtcdClient etcd) {
         return ClientTls.of(etcd.caPem(), etcd.certPem(), etcd.keyPem(), "--etcd-cafile/--etcd-certfile/--etcd-keyfile");
+    }
+
+    /** A TLS client context that trusts only {@code caPem} and presents {@code certPem}/{@code keyPem}; {@code what} names them in errors. */
+    static SSLContext clientTls(byte[] caPem, byte[] certPem, byte[] keyPem, String what) {
+        return ClientTls.of(caPem, certPem, keyPem, what);
     }
 
     /**
