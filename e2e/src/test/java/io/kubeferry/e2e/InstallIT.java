@@ -126,4 +126,42 @@ class InstallIT {
         assertFalse(r.output().contains("] write /"), "no host file would be written:\n" + r.output());
         assertEquals(before, Install.snapshots(tb, 5));
     }
+    /**
+     * {@code certs renew all} on the running cluster: every certificate re-signed with the same CAs, pushed, and what
+     * reads them restarted one host at a time, each control plane's API server waited for until it answers
+     * {@code /readyz} before the next (kubeadm's rule); the API serves the new certificate, the renewed admin.conf
+     * works with the real kubectl, and an apply afterwards finds nothing to change.
+     */
+    @Test
+    @Order(4)
+    void renewingEveryCertificateRestartsControlPlanesOneAtATimeAndTheClusterKeepsServing() throws Exception {
+        TestHost h1 = tb.host(1);
+        String crt = "/etc/kubernetes/pki/apiserver.crt";
+        String before = tb.exec(h1, "sha256sum " + crt).stdout();
+
+        Install.Run r = Install.run(bundle, "certs", "renew", "all", "-i", inventory.toString());
+        assertEquals(0, r.exit(), r.toString());
+        int[] ready = new int[3];
+        for (int i = 0; i < 3; i++) {
+            ready[i] = r.output().indexOf("kf-h" + (i + 1) + ": API server ready again with the new certificates");
+            assertTrue(ready[i] >= 0, "kf-h" + (i + 1) + "'s API server was not waited for:\n" + r.output());
+        }
+        assertTrue(ready[0] < ready[1] && ready[1] < ready[2], "control planes one at a time, in order:\n" + r.output());
+        assertNotEquals(before, tb.exec(h1, "sha256sum " + crt).stdout(), "apiserver.crt was not renewed");
+
+        // the restarted API server serves the renewed certificate (seen by a TLS client, not read from the file)
+        var served = tb.exec(h1, "openssl s_client -connect 10.250.0.11:6443 </dev/null 2>/dev/null | openssl x509 -noout -serial");
+        var onDisk = tb.exec(h1, "openssl x509 -noout -serial -in " + crt);
+        assertEquals(0, onDisk.exitCode(), onDisk.stderr());
+        assertEquals(onDisk.stdout().trim(), served.stdout().trim(), "the API server still serves its old certificate");
+
+        Path admin = dir.resolve(".kubeferry/e2e/pki/admin.conf");
+        Install.Run nodes = Install.kubectl(admin, "https://10.250.0.13:6443", "get", "nodes", "-o", "name");
+        assertEquals(0, nodes.exit(), nodes.output());
+        assertEquals(5, nodes.output().lines().filter(l -> l.startsWith("node/kf-h")).count(), nodes.output());
+
+        Install.Run again = Install.run(bundle, "-i", inventory.toString());
+        assertEquals(0, again.exit(), again.toString());
+        assertTrue(again.output().contains("Nothing changed"), "an apply after the renewal rewrote something:\n" + again.output());
+    }
 }

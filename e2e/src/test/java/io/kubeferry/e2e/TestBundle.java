@@ -249,12 +249,7 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
             case "crictl" -> { // ./crictl: no crictl exists on this machine
                 Path tree = Files.createDirectories(dir.resolve("crictl-tree"));
                 Path script = tree.resolve("crictl");
-                Files.writeString(script, """
-                        #!/bin/sh
-                        # crictl STAND-IN (Kubeferry test bundle): there is no crictl on the test machine.
-                        echo "crictl stand-in (kubeferry test bundle): not the real crictl; arguments: $*" >&2
-                        exit 1
-                        """);
+                Files.writeString(script, CRICTL_STAND_IN);
                 Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
                 tarGz(out, tree, Map.of());
             }
@@ -263,6 +258,64 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
         }
         return out;
     }
+
+    /**
+     * crictl STAND-IN (no crictl exists on this machine): the two calls the installer makes to restart a static pod
+     * after its certificates changed and wait for it ({@code ps -q [-a] [--state S] [--name RE]}, {@code stop ID...}),
+     * answered from the kubelet STAND-IN's pod status files; a stop is a request file the kubelet stand-in honours,
+     * returning once the container is down. Every other call fails, saying it is a stand-in.
+     */
+    static final String CRICTL_STAND_IN = """
+            #!/bin/sh
+            # crictl STAND-IN (Kubeferry test bundle): there is no crictl on the test machine.
+            pods=/var/lib/kubelet/standin-pods
+            unsupported() { echo "crictl stand-in (kubeferry test bundle): not the real crictl; unsupported: $*" >&2; exit 1; }
+            val() { sed -n "s/^$1=//p" "$2"; }
+            case "$1" in
+            ps)
+                shift; all=0; state=""; name=""; quiet=0
+                while [ $# -gt 0 ]; do
+                    case "$1" in
+                    -q|--quiet) quiet=1 ;;
+                    -a|--all) all=1 ;;
+                    --state) shift; state=$1 ;;
+                    --name) shift; name=$1 ;;
+                    *) unsupported ps "$@" ;;
+                    esac
+                    shift
+                done
+                [ "$quiet" = 1 ] || unsupported "ps without -q"
+                for f in "$pods"/*.status; do
+                    [ -f "$f" ] || continue
+                    s=$(val state "$f"); c=$(val container "$f"); id=$(basename "$f" .status)
+                    case "$state" in
+                    running|RUNNING) [ "$s" = Running ] || continue ;;
+                    exited|EXITED) [ "$s" != Running ] || continue ;;
+                    "") [ "$all" = 1 ] || [ "$s" = Running ] || continue ;;
+                    *) unsupported "ps --state $state" ;;
+                    esac
+                    [ -z "$name" ] || printf '%s\n' "$c" | grep -Eq -- "$name" || continue
+                    echo "$id"
+                done
+                ;;
+            stop)
+                shift; [ $# -gt 0 ] || unsupported "stop without an id"
+                for id in "$@"; do
+                    [ -f "$pods/$id.status" ] || { echo "crictl stand-in: no container $id" >&2; exit 1; }
+                    : > "$pods/$id.stop"
+                done
+                for id in "$@"; do
+                    i=0
+                    while [ -e "$pods/$id.stop" ]; do
+                        i=$((i+1)); [ $i -le 300 ] || { echo "crictl stand-in: $id did not stop within 30 s" >&2; exit 1; }
+                        sleep 0.1
+                    done
+                    echo "$id"
+                done
+                ;;
+            *) unsupported "$@" ;;
+            esac
+            """;
 
     /**
      * A gzip'd tar of {@code tree}, with {@code links} (archive path to file) added to it as symlinks that tar

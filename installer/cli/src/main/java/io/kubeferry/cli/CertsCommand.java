@@ -125,9 +125,12 @@ final class CertsCommand implements Runnable {
         @Option(names = "--local-only", description = "Renew in the state directory only; push nothing.")
         boolean localOnly;
 
+        @Mixin
+        ApiOption api;
+
         @Override
         public Integer call() {
-            options.runner().run(Actions.certsRenew(name, localOnly));
+            options.runner().run(Actions.certsRenew(name, localOnly, java.util.Optional.of(api.clusterApi())));
             return 0;
         }
     }
@@ -140,9 +143,12 @@ final class CertsCommand implements Runnable {
         @Mixin
         RunOptionsMixin options;
 
+        @Mixin
+        ApiOption api;
+
         @Override
         public Integer call() {
-            options.runner().run(Actions.certsPush());
+            options.runner().run(Actions.certsPush(java.util.Optional.of(api.clusterApi())));
             return 0;
         }
     }

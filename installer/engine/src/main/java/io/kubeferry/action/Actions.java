@@ -42,6 +42,14 @@ public final class Actions {
      * them. Every host is reached first: a host that is down must not keep other files than the state directory.
      */
     public static Action certsRenew(String nameOrAll, boolean localOnly) {
+        return certsRenew(nameOrAll, localOnly, Optional.empty());
+    }
+
+    /**
+     * As {@link #certsRenew(String, boolean)}; with an API, each restarted API server is waited for until it answers
+     * {@code /readyz} before the next control plane is touched.
+     */
+    public static Action certsRenew(String nameOrAll, boolean localOnly, Optional<io.kubeferry.install.ClusterApi> api) {
         PkiService pki = new PkiService();
         RenewCertificatesPhase renew = new RenewCertificatesPhase(pki, nameOrAll);
         if (localOnly) {
@@ -49,7 +57,7 @@ public final class Actions {
         }
         return new Action("certs-renew", "re-sign certificates, push them and restart what reads them",
                 List.of(new ConnectPhase(), renew, new PushPkiPhase(pki,
-                        nameOrAll.equals(PkiService.ALL) || nameOrAll.equals("kubelet.conf"))), false, true);
+                        nameOrAll.equals(PkiService.ALL) || nameOrAll.equals("kubelet.conf"), api)), false, true);
     }
 
     /**
@@ -57,8 +65,13 @@ public final class Actions {
      * what reads a changed one: brings back in line a host that was down during a renewal.
      */
     public static Action certsPush() {
+        return certsPush(Optional.empty());
+    }
+
+    /** As {@link #certsPush()}, waiting for each restarted API server's {@code /readyz} when an API is given. */
+    public static Action certsPush(Optional<io.kubeferry.install.ClusterApi> api) {
         return new Action("certs-push", "push the state directory's certificates to the hosts that hold them",
-                List.of(new ConnectPhase(), new PushPkiPhase(new PkiService(), false)), false, true); // no renewal mid-push
+                List.of(new ConnectPhase(), new PushPkiPhase(new PkiService(), false, api)), false, true); // no renewal mid-push
     }
 
     /**

@@ -54,6 +54,9 @@ abstract class PodWorker {
 
     /** One tick of the stand-in's sync loop. */
     final void sync(Instant now) {
+        if (started && stopRequested()) {
+            return;
+        }
         if (started) {
             String reason = "exited";
             try {
@@ -86,6 +89,34 @@ abstract class PodWorker {
             report(PodStatusFiles.State.Error, message(e) + " (next try in " + backoff.toSeconds() + "s)");
             backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
         }
+    }
+
+    /**
+     * A {@code crictl stop} of this pod's container (the crictl stand-in's request file, see
+     * {@link PodStatusFiles#stopRequest}): stopped, reported exited, and started again on the next tick, as the
+     * kubelet restarts a stopped container of a static pod. The request is removed once the container is down, which
+     * is when {@code crictl stop} returns.
+     */
+    private boolean stopRequested() {
+        java.nio.file.Path request = status.stopRequest(pod.name());
+        if (!java.nio.file.Files.exists(request)) {
+            return false;
+        }
+        try {
+            stop();
+            started = false;
+            restarts++;
+            nextAttempt = Instant.MIN;
+            report(PodStatusFiles.State.Exited, "stopped by crictl stop");
+        } catch (Exception e) {
+            report(PodStatusFiles.State.Error, "could not stop for crictl stop: " + message(e));
+        }
+        try {
+            java.nio.file.Files.deleteIfExists(request);
+        } catch (java.io.IOException e) {
+            StandInLog.error("cannot remove " + request + ": " + e);
+        }
+        return true;
     }
 
     final void stopForGood(String why) {

@@ -29,15 +29,20 @@ public final class PushPkiPhase extends HostPhase {
 
     private final PkiService pki;
     private final boolean replaceWriteOnce;
+    private final java.util.Optional<io.kubeferry.install.ClusterApi> api;
     private final List<Component> components = Components.standard();
 
     /**
      * @param replaceWriteOnce also replace the files a host's own daemon takes over (the kubelet's rotating client
      *                         credentials, {@link PkiService#isWriteOnce}): only when this run renewed them
+     * @param api              how to reach a control plane's API server, to wait for its {@code /readyz} after its
+     *                         restart before the next host (kubeadm's one-control-plane-at-a-time rule); empty: the
+     *                         container running again is all that is waited for
      */
-    public PushPkiPhase(PkiService pki, boolean replaceWriteOnce) {
+    public PushPkiPhase(PkiService pki, boolean replaceWriteOnce, java.util.Optional<io.kubeferry.install.ClusterApi> api) {
         this.pki = pki;
         this.replaceWriteOnce = replaceWriteOnce;
+        this.api = api;
     }
 
     /** The files of this host to push: a write-once file already on the host is left to its daemon. */
@@ -89,7 +94,32 @@ public final class PushPkiPhase extends HostPhase {
                         + " (crictl logs / journalctl -u kubelet), then run the renewal again");
             }
             ctx.console().detail("    " + host.name() + ": restarted " + c.name());
+            if (c.name().equals(API_SERVER) && api.isPresent()) {
+                waitReady(ctx, host);
+            }
         }
+    }
+
+    static final String API_SERVER = "kube-apiserver";
+
+    /**
+     * The restarted API server answers {@code /readyz} (checked against the cluster CA, with the renewed
+     * admin.conf) before the next control plane is touched: a running container is not yet a serving API.
+     */
+    private void waitReady(RunContext ctx, Host host) {
+        java.nio.file.Path admin = io.kubeferry.install.ClusterApi.kubeconfig(ctx.inventory(), "admin.conf");
+        if (!java.nio.file.Files.isRegularFile(admin)) {
+            return; // a state directory without kubeconfigs (certs generate run for a partial PKI): nothing to dial with
+        }
+        String line = String.format(java.util.Locale.ROOT, "    %-20s waiting for the API server's /readyz", host.name());
+        try (io.kubeferry.kube.KubeApi kube = api.get().openOn(ctx, host, "admin.conf");
+             var wait = ctx.console().waiting("readyz " + host.name(), line)) {
+            kube.waitForReadyz(Duration.ofSeconds(RESTART_WAIT_SECONDS), last -> {
+                ctx.console().status("readyz " + host.name(), line + ": " + last, false);
+                ctx.console().detail("    " + host.name() + ": " + last);
+            });
+        }
+        ctx.console().info("    " + host.name() + ": API server ready again with the new certificates");
     }
 
     @Override

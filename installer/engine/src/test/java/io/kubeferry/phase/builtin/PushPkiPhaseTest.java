@@ -28,7 +28,7 @@ class PushPkiPhaseTest {
     @TempDir
     Path dir;
 
-    private final PushPkiPhase push = new PushPkiPhase(new PkiService(), false);
+    private final PushPkiPhase push = new PushPkiPhase(new PkiService(), false, java.util.Optional.empty());
 
     private RunContext context(Inventory inv) {
         PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true);
