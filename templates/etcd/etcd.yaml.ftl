@@ -1,6 +1,7 @@
 <#import "/common/macros.ftl" as m>
-<#-- kubeadm's local etcd static pod (reference 3.6, 3.7, 3.8). All members start together: the full
-     initial cluster and state "new" (kubeadm instead starts one member and adds the others as learners). -->
+<#-- kubeadm's local etcd static pod (reference 3.6, 3.7, 3.8). The first install's members start together (their
+     initial cluster, state "new"); a member added later joined as a learner: state "existing" and the initial
+     cluster it was added with (host.etcdInitialCluster, host.etcdInitialClusterState; args.ftl). -->
 <#include "/etcd/args.ftl">
 <#macro probe path>
       httpGet:

@@ -39,6 +39,7 @@ public final class RenderContext {
     private final TemplateEngine templates;
     private final Optional<byte[]> clusterCaPem;
     private final Set<String> etcdMemberNames;
+    private final Map<String, String> etcdJoins;
     private final Map<String, HostFacts> hostFacts;
     private final boolean externalCa;
     private final Map<String, Map<String, Object>> hostModels = new LinkedHashMap<>();
@@ -62,7 +63,18 @@ public final class RenderContext {
      */
     public RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
                          Optional<byte[]> clusterCaPem, Map<String, HostFacts> hostFacts, boolean externalCa) {
+        this(inventory, images, settings, templates, clusterCaPem, hostFacts, externalCa, Map.of());
+    }
+
+    /**
+     * @param etcdJoins per etcd member added to a running cluster, the initial-cluster string it joined with (see
+     *                  {@link io.kubeferry.render.RenderInputs#etcdJoins()})
+     */
+    public RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
+                         Optional<byte[]> clusterCaPem, Map<String, HostFacts> hostFacts, boolean externalCa,
+                         Map<String, String> etcdJoins) {
         this.externalCa = externalCa;
+        this.etcdJoins = Map.copyOf(etcdJoins);
         this.hostFacts = Map.copyOf(hostFacts);
         this.inventory = inventory;
         this.images = images;
@@ -225,12 +237,26 @@ public final class RenderContext {
         m.put("isControlPlane", h.isControlPlane());
         m.put("isWorker", h.has(Role.WORKER));
         m.put("isEtcdMember", etcdMemberNames.contains(h.name()));
+        // A member that joined a running cluster keeps the initial cluster it was added with and state "existing";
+        // the first install's members (no join record) start together, "new", with the members of that install.
+        // Either way a running member's flags never change when members come or go (no restart on re-apply; etcd
+        // reads these flags only on its first start anyway).
+        String joined = etcdJoins.get(h.name());
+        m.put("etcdInitialCluster", joined != null ? joined : firstInstallInitialCluster());
+        m.put("etcdInitialClusterState", joined != null ? "existing" : "new");
         m.put("labels", new TreeMap<>(h.labels()));
         m.put("taints", h.taints().stream().map(Object::toString).toList());
         m.put("localApiServerUrl", h.isControlPlane() ? io.kubeferry.inventory.ApiServerUrls.forControlPlaneComponent(inventory, h) : "");
         HostFacts facts = hostFacts.getOrDefault(h.name(), HostFacts.unknown());
         m.put("resolvConf", facts.kubeletResolvConf().orElse(""));
         return m;
+    }
+
+    /** The initial cluster of the members that did not join later: those that started together, "new". */
+    private String firstInstallInitialCluster() {
+        return inventory.etcdMembers().stream().filter(h -> !etcdJoins.containsKey(h.name()))
+                .map(h -> h.name() + "=" + Addresses.httpsUrl(h.internalAddress(), 2380))
+                .collect(Collectors.joining(","));
     }
 
     /** Go's time.Duration format as kubeadm writes it, e.g. {@code 8760h0m0s}. */

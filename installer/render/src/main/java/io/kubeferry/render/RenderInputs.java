@@ -15,33 +15,47 @@ import java.util.Optional;
  * @param hostFacts    facts per host name from the facts phase; a host without entry renders with defaults
  * @param externalCa   the cluster CA is external: {@code ca.crt} without {@code ca.key} in the state directory, so
  *                     no host gets the CA key and the controller-manager signs nothing (kubeadm's UsingExternalCA)
+ * @param etcdJoins    per etcd member that joined a running cluster, the initial-cluster string it was added with
+ *                     (the state directory's {@code etcd/joins/<host>}); such a member starts with
+ *                     {@code --initial-cluster-state=existing}, the others are the first install's members
  */
 public record RenderInputs(Optional<ImageSet> images, Optional<byte[]> clusterCaPem, Map<String, HostFacts> hostFacts,
-                           boolean externalCa) {
+                           boolean externalCa, Map<String, String> etcdJoins) {
     public RenderInputs {
         hostFacts = Map.copyOf(hostFacts);
+        etcdJoins = Map.copyOf(etcdJoins);
+    }
+
+    public RenderInputs(Optional<ImageSet> images, Optional<byte[]> clusterCaPem, Map<String, HostFacts> hostFacts,
+                        boolean externalCa) {
+        this(images, clusterCaPem, hostFacts, externalCa, Map.of());
     }
 
     public static RenderInputs none() {
         return new RenderInputs(Optional.empty(), Optional.empty(), Map.of(), false);
     }
 
+    /** See {@code etcdJoins} above. */
+    public RenderInputs withEtcdJoins(Map<String, String> joins) {
+        return new RenderInputs(images, clusterCaPem, hostFacts, externalCa, joins);
+    }
+
     public RenderInputs withImages(ImageSet set) {
-        return new RenderInputs(Optional.of(set), clusterCaPem, hostFacts, externalCa);
+        return new RenderInputs(Optional.of(set), clusterCaPem, hostFacts, externalCa, etcdJoins);
     }
 
     public RenderInputs withClusterCa(byte[] pem) {
-        return new RenderInputs(images, Optional.of(pem.clone()), hostFacts, externalCa);
+        return new RenderInputs(images, Optional.of(pem.clone()), hostFacts, externalCa, etcdJoins);
     }
 
     public RenderInputs withHostFacts(String host, HostFacts facts) {
         Map<String, HostFacts> m = new HashMap<>(hostFacts);
         m.put(host, facts);
-        return new RenderInputs(images, clusterCaPem, m, externalCa);
+        return new RenderInputs(images, clusterCaPem, m, externalCa, etcdJoins);
     }
 
     /** See {@code externalCa} above; the CLI knows it from the state directory's pki/ca.crt and pki/ca.key. */
     public RenderInputs withExternalCa(boolean external) {
-        return new RenderInputs(images, clusterCaPem, hostFacts, external);
+        return new RenderInputs(images, clusterCaPem, hostFacts, external, etcdJoins);
     }
 }
