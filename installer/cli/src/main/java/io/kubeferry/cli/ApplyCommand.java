@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
                 + " the workers joined. Idempotent: a second run changes nothing; a failed run is finished by running"
                 + " it again. `./install -i inventory.yaml` runs this.",
                 "Phases (each also `installer phase NAME`): verify-bundle, connect, gather-facts, check-external-etcd,"
-                        + " preflight, plan, distribute, container-runtime, etcd, wait-etcd, control-plane,"
+                        + " preflight, plan, distribute, container-runtime, etcd-join, etcd, wait-etcd, control-plane,"
                         + " wait-control-plane, finish-cluster, workers,"
                         + " nodes, summary."})
 final class ApplyCommand implements Callable<Integer> {

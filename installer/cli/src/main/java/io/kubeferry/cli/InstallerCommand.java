@@ -6,7 +6,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "installer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Installs Kubernetes on hosts without internet access, from a Kubeferry bundle.",
-        subcommands = {ApplyCommand.class, CheckCommand.class, DiagnoseCommand.class, PhaseCommand.class, VerifyCommand.class, CertsCommand.class,
+        subcommands = {ApplyCommand.class, AddNodeCommand.class, RemoveNodeCommand.class, CheckCommand.class, DiagnoseCommand.class, PhaseCommand.class, VerifyCommand.class, CertsCommand.class,
                 KubeconfigCommand.class, TokenCommand.class, RenderCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:failed on one or more hosts", "2:bad input (inventory, flags, files)",

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Every action the installer has. A new action is one method here and one line in {@link #all()}. */
 public final class Actions {
@@ -93,6 +94,8 @@ public final class Actions {
                 new PlanPhase(run),
                 new DistributePhase(run),
                 new RuntimePhase(run),
+                // a running cluster grows its etcd one learner at a time, before the members' etcd is (re)applied
+                new io.kubeferry.install.EtcdJoinPhase(run),
                 // etcd as host services: every member started first, then waited for (health needs the quorum)
                 new ComponentsPhase("etcd", "etcd members as host services", run,
                         inv -> inv.etcdMode() == io.kubeferry.inventory.EtcdSettings.Mode.HOST_SERVICE ? inv.etcdMembers()
@@ -108,6 +111,34 @@ public final class Actions {
                 new SummaryPhase());
         return new Action("apply", "install or bring up to date the whole cluster",
                 phases.stream().filter(p -> !skipPhases.contains(p.name())).toList(), false, true);
+    }
+
+    /**
+     * {@code installer add-node NAME...}: the names checked against the inventory, then the whole apply (the inventory
+     * is the desired state: a new worker is joined, a new control plane gets its certificates, its etcd member added
+     * as a learner and promoted, and every proxy and server list brought up to date).
+     */
+    public static Action addNode(InstallRun run, List<String> names) {
+        List<Phase> phases = new java.util.ArrayList<>();
+        phases.add(new io.kubeferry.install.NamedHostsPhase(names));
+        phases.addAll(apply(run, java.util.Set.of()).phases());
+        return new Action("add-node", "add hosts of the inventory to the running cluster", phases, false, true);
+    }
+
+    /**
+     * {@code installer remove-node NAME...}: checked (names, last control plane, etcd quorum), each host drained, its
+     * Node and etcd member removed, the host cleaned; then the apply of the remaining hosts, with the inventory
+     * narrowed to them.
+     */
+    public static Action removeNode(InstallRun run, List<String> names, boolean force, java.time.Duration timeout) {
+        Set<String> before = Set.of("verify-bundle", ConnectPhase.NAME, "gather-facts", "check-external-etcd");
+        List<Phase> phases = new java.util.ArrayList<>();
+        phases.add(new VerifyBundlePhase(run));
+        phases.add(new ConnectPhase());
+        phases.add(new GatherFactsPhase());
+        phases.add(new io.kubeferry.install.RemoveNodesPhase(run, names, force, timeout));
+        apply(run, java.util.Set.of()).phases().stream().filter(p -> !before.contains(p.name())).forEach(phases::add);
+        return new Action("remove-node", "remove hosts from the running cluster", phases, false, true);
     }
 
     /** Connect and look on every node (or one) for why the kubelet or control plane does not come up. */

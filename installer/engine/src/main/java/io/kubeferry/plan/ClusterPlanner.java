@@ -69,12 +69,16 @@ public final class ClusterPlanner {
         }
         RenderInputs inputs = RenderInputs.none()
                 .withClusterCa(clusterCa(pkiFiles.get(inventory.controlPlanes().get(0).name())))
-                .withExternalCa(externalCa(inventory));
+                .withExternalCa(externalCa(inventory))
+                .withEtcdJoins(EtcdJoins.read(inventory));
         Optional<ImageSet> images = bundleImages(inventory);
         if (images.isPresent()) {
             inputs = inputs.withImages(images.get());
         }
         for (Map.Entry<String, HostFacts> f : facts.entrySet()) {
+            if (inventory.host(f.getKey()).isEmpty()) {
+                continue; // gathered before the inventory was narrowed (remove-node)
+            }
             inputs = inputs.withHostFacts(f.getKey(), f.getValue());
         }
         RenderedCluster rendered = new RenderService(templates).renderAll(inventory, inputs);

@@ -319,6 +319,11 @@ public final class KubeApi implements AutoCloseable {
         return namespace == null ? op.withName(name) : op.inNamespace(namespace).withName(name);
     }
 
+    /** Drains nodes through this connection ({@code kubectl drain}'s steps). */
+    public NodeDrain nodeDrain() {
+        return new NodeDrain(client);
+    }
+
     public List<Node> nodes() {
         return call("list nodes", () -> client.nodes().list().getItems());
     }

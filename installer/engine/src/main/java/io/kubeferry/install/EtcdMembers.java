@@ -1,0 +1,241 @@
+package io.kubeferry.install;
+
+import io.kubeferry.errors.UnexpectedStateException;
+import io.kubeferry.files.LocalIoFailure;
+import io.kubeferry.host.RemoteHost;
+import io.kubeferry.inventory.Addresses;
+import io.kubeferry.inventory.Host;
+import io.kubeferry.inventory.Inventory;
+import io.kubeferry.pem.ClientTls;
+import io.kubeferry.pki.CaKind;
+import io.kubeferry.pki.PkiLayout;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * etcd's membership through its v3 JSON gateway ({@code POST /v3/cluster/member/...}) on one member's client port,
+ * over TLS with the etcd CA and a healthcheck client certificate of the state directory. The TCP connection goes
+ * to {@code dial} (an SSH forward through that member's own connection), the TLS checks the member's own name, as
+ * {@link EtcdHealthProbe} does. Member IDs are uint64, kept as the decimal strings the gateway writes.
+ */
+final class EtcdMembers {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final int TIMEOUT_MILLIS = 15_000;
+    private static final int MAX_ANSWER = 1024 * 1024;
+
+    /** One member as etcd lists it; an added member not started yet has no name. */
+    record Member(String id, String name, List<String> peerUrls, List<String> clientUrls, boolean learner) {
+        boolean started() {
+            return !name.isEmpty();
+        }
+    }
+
+    /** An etcd error answer (HTTP status and etcd's message). */
+    static final class EtcdError extends UnexpectedStateException {
+        EtcdError(String message) {
+            super(message);
+        }
+
+        /** etcd refuses to promote a learner that has not caught up with the leader yet: retry. */
+        boolean notInSync() {
+            return getMessage().contains("in sync with leader") || getMessage().contains("not ready");
+        }
+    }
+
+    private final SSLContext tls;
+    private final URI endpoint;
+    private final InetSocketAddress dial;
+
+    EtcdMembers(SSLContext tls, URI endpoint, InetSocketAddress dial) {
+        this.tls = tls;
+        this.endpoint = endpoint;
+        this.dial = dial;
+    }
+
+    /** Through an SSH forward of {@code member}'s own connection to its client URL. */
+    static EtcdMembers through(Inventory inventory, Host member, RemoteHost remote) {
+        int port = remote.forwardLocalPort(member.internalAddress(), 2379);
+        return new EtcdMembers(tls(inventory), URI.create(Addresses.httpsUrl(member.internalAddress(), 2379)),
+                new InetSocketAddress("127.0.0.1", port));
+    }
+
+    /** The etcd CA and the first member's healthcheck client of the state directory (all are signed by that CA). */
+    static SSLContext tls(Inventory inventory) {
+        PkiLayout pki = PkiLayout.of(inventory);
+        for (Host m : inventory.etcdMembers()) {
+            Path dir = pki.root().resolve("hosts").resolve(m.name()).resolve("etcd");
+            Path crt = dir.resolve("healthcheck-client.crt");
+            Path key = dir.resolve("healthcheck-client.key");
+            if (Files.isRegularFile(crt) && Files.isRegularFile(key)) {
+                return ClientTls.of(read(pki.caCert(CaKind.ETCD)), read(crt), read(key), "etcd healthcheck client " + dir);
+            }
+        }
+        throw new UnexpectedStateException("no etcd healthcheck client certificate in " + pki.root()
+                + "/hosts/*/etcd: run the plan phase (installer apply) first");
+    }
+
+    URI endpoint() {
+        return endpoint;
+    }
+
+    List<Member> list() {
+        return members(call("/v3/cluster/member/list", JSON.createObjectNode()).path("members"));
+    }
+
+    /** The member just added and every member after the add, as etcd answers. */
+    record Added(Member member, List<Member> members) {
+    }
+
+    Added addLearner(String peerUrl) {
+        ObjectNode body = JSON.createObjectNode();
+        body.putArray("peerURLs").add(peerUrl);
+        body.put("isLearner", true);
+        JsonNode answer = call("/v3/cluster/member/add", body);
+        return new Added(member(answer.path("member")), members(answer.path("members")));
+    }
+
+    void promote(String id) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("ID", id);
+        call("/v3/cluster/member/promote", body);
+    }
+
+    void remove(String id) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("ID", id);
+        call("/v3/cluster/member/remove", body);
+    }
+
+    /** True when this member answers {@code /health} as healthy (it is part of a cluster that has its quorum). */
+    boolean healthy() {
+        return EtcdHealthProbe.problem(tls, endpoint, dial, "") == null;
+    }
+
+    static Optional<Member> byPeerUrl(List<Member> members, String peerUrl) {
+        return members.stream().filter(m -> m.peerUrls().contains(peerUrl)).findFirst();
+    }
+
+    /**
+     * The {@code --initial-cluster} a new member starts with, made as {@code etcdctl member add} makes it: every
+     * member's peer URLs under its name, the new (not yet started, so nameless) member under its own name.
+     */
+    static String initialCluster(List<Member> members, String newId, String newName) {
+        List<String> parts = new ArrayList<>();
+        for (Member m : members) {
+            String name = m.id().equals(newId) ? newName : m.name();
+            if (name.isEmpty()) {
+                continue; // another added member not started yet: etcd allows one learner at a time, so not ours
+            }
+            for (String u : m.peerUrls()) {
+                parts.add(name + "=" + u);
+            }
+        }
+        return String.join(",", parts);
+    }
+
+    static String peerUrl(Host member) {
+        return Addresses.httpsUrl(member.internalAddress(), 2380);
+    }
+
+    private static List<Member> members(JsonNode array) {
+        List<Member> out = new ArrayList<>();
+        for (JsonNode m : array) {
+            out.add(member(m));
+        }
+        return out;
+    }
+
+    private static Member member(JsonNode m) {
+        return new Member(m.path("ID").asString(""), m.path("name").asString(""), strings(m.path("peerURLs")),
+                strings(m.path("clientURLs")), m.path("isLearner").asBoolean(false));
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asString()));
+        return out;
+    }
+
+    /** One POST; HTTP/1.0 so that etcd answers once, unchunked, and closes. */
+    private JsonNode call(String path, JsonNode body) {
+        String host = endpoint.getHost().replace("[", "").replace("]", "");
+        byte[] content = JSON.writeValueAsBytes(body);
+        String answer;
+        try (Socket plain = new Socket()) {
+            plain.connect(dial, TIMEOUT_MILLIS);
+            plain.setSoTimeout(TIMEOUT_MILLIS);
+            try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(plain, host, endpoint.getPort(), false)) {
+                SSLParameters params = s.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS");
+                s.setSSLParameters(params);
+                s.startHandshake();
+                s.getOutputStream().write(("POST " + path + " HTTP/1.0\r\nHost: " + endpoint.getRawAuthority()
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + content.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(content);
+                s.getOutputStream().flush();
+                answer = readAnswer(s.getInputStream());
+            }
+        } catch (IOException e) {
+            throw new EtcdError("etcd at " + endpoint + " (" + path + "): " + EtcdHealthProbe.failure(e, false, host,
+                    "through its SSH forward"));
+        }
+        int end = answer.indexOf("\r\n\r\n");
+        String status = answer.lines().findFirst().orElse("");
+        String text = end < 0 ? "" : answer.substring(end + 4).strip();
+        String[] parts = status.split(" ", 3);
+        if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+            throw new EtcdError("etcd at " + endpoint + " (" + path + "): not an HTTP answer: " + abbreviate(status));
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(text);
+        } catch (RuntimeException e) {
+            throw new EtcdError("etcd at " + endpoint + " (" + path + "): HTTP " + parts[1] + ", not JSON: " + abbreviate(text));
+        }
+        if (!parts[1].equals("200") || json.has("error") && !json.path("error").asString("").isEmpty()) {
+            String message = json.path("message").asString(json.path("error").asString(abbreviate(text)));
+            throw new EtcdError("etcd at " + endpoint + " (" + path + ") says: " + message);
+        }
+        return json;
+    }
+
+    private static String readAnswer(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        int n;
+        while (out.size() < MAX_ANSWER && (n = in.read(buf)) >= 0) {
+            out.write(buf, 0, n);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 300 ? s : s.substring(0, 300) + "...";
+    }
+
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw LocalIoFailure.of(file, "reading", e);
+        }
+    }
+}
