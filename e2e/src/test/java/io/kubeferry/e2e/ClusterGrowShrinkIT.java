@@ -173,7 +173,7 @@ class ClusterGrowShrinkIT {
         Install.Run r = Install.run(bundle, "remove-node", "kf-h4", "-i", inventory.toString());
         assertEquals(0, r.exit(), r.toString());
         assertVotingMembers("kf-h1", "kf-h5");
-        var etcdLeft = tb.exec(tb.host(4), "ls /etc/kubernetes/manifests/ /var/lib/etcd 2>/dev/null");
+        var etcdLeft = tb.exec(tb.host(4), "find /etc/kubernetes/manifests /var/lib/etcd -mindepth 1 2>/dev/null");
         assertEquals("", etcdLeft.stdout().strip(), "left on kf-h4");
         assertFalse(Files.exists(dir.resolve(".kubeferry/grow/etcd/joins/kf-h4")));
 

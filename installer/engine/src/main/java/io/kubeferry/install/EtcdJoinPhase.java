@@ -158,6 +158,7 @@ public final class EtcdJoinPhase implements Phase {
             String initial = EtcdMembers.initialCluster(added.members(), added.member().id(), m.name());
             EtcdJoins.write(ctx.stateLock(), m, initial);
             ctx.changed(m.name(), "added to etcd as a learner (" + peerUrl + ")");
+            ctx.console().info("    " + m.name() + ": added to etcd as a learner (" + peerUrl + ")");
             listed = Optional.of(added.member());
         } else if (!EtcdJoins.has(inv, m)) {
             EtcdJoins.write(ctx.stateLock(), m, EtcdMembers.initialCluster(members, listed.get().id(), m.name()));
@@ -187,6 +188,7 @@ public final class EtcdJoinPhase implements Phase {
                 }
                 if (!now.get().learner()) {
                     ctx.changed(m.name(), "etcd member promoted to voting member");
+                    ctx.console().info("    " + m.name() + ": etcd member promoted to voting member");
                     return;
                 }
                 try {

@@ -119,10 +119,10 @@ public final class RemoveNodesPhase implements Phase {
                     if (kube.get("v1", "Node", null, h.name()).isPresent()) {
                         NodeDrain.Result r = kube.nodeDrain().drain(h.name(), force, timeout,
                                 line -> ctx.console().detail("    " + h.name() + ": " + line));
-                        ctx.changed(h.name(), "drained (" + r.evicted().size() + " pods evicted, " + r.deleted().size()
+                        say(ctx, h.name(), "drained (" + r.evicted().size() + " pods evicted, " + r.deleted().size()
                                 + " deleted, " + r.skipped().size() + " DaemonSet or static pods left)");
                         if (kube.delete("v1", "Node", null, h.name())) {
-                            ctx.changed(h.name(), "Node deleted");
+                            say(ctx, h.name(), "Node deleted");
                         }
                     }
                 }
@@ -131,7 +131,7 @@ public final class RemoveNodesPhase implements Phase {
                 Optional<EtcdMembers.Member> m = EtcdMembers.byPeerUrl(etcd.get().list(), EtcdMembers.peerUrl(h));
                 if (m.isPresent()) {
                     etcd.get().remove(m.get().id());
-                    ctx.changed(h.name(), "etcd member " + m.get().id() + " removed");
+                    say(ctx, h.name(), "etcd member " + m.get().id() + " removed");
                 }
             }
             if (EtcdJoins.has(inv, h)) {
@@ -139,7 +139,7 @@ public final class RemoveNodesPhase implements Phase {
             }
             clean(ctx, h, plan);
         }
-        ctx.setInventory(narrowed(inv, names));
+        ctx.narrowInventory(narrowed(inv, names));
         ctx.console().info("    " + String.join(", ", names) + " removed; the remaining hosts are brought up to date;"
                 + " delete " + (names.size() == 1 ? "it" : "them") + " from " + inv.source() + " (an apply with "
                 + (names.size() == 1 ? "it" : "them") + " still listed adds " + (names.size() == 1 ? "it" : "them") + " again)");
@@ -154,7 +154,7 @@ public final class RemoveNodesPhase implements Phase {
                     + "clean every component off the host");
         }
         ctx.plan().change(DryRunPlan.CLUSTER, title(), "re-apply the remaining hosts without " + String.join(", ", names));
-        ctx.setInventory(narrowed(ctx.inventory(), names));
+        ctx.narrowInventory(narrowed(ctx.inventory(), names));
     }
 
     /**
@@ -221,6 +221,12 @@ public final class RemoveNodesPhase implements Phase {
             remote.execChecked("rm -f -- " + String.join(" ", pki.stream().map(Shell::quote).toList()));
             ctx.changed(h.name(), "removed " + pki.size() + " PKI files");
         }
+        ctx.console().info("    " + h.name() + ": cleaned (" + placed.size() + " components, services stopped, files removed)");
+    }
+
+    private static void say(RunContext ctx, String host, String what) {
+        ctx.changed(host, what);
+        ctx.console().info("    " + host + ": " + what);
     }
 
     /** The kubelet stops a static pod once its manifest is gone; containers left running would outlive the clean. */

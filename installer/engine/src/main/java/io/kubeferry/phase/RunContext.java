@@ -62,6 +62,17 @@ public final class RunContext implements AutoCloseable {
         return inventory != null;
     }
 
+    /**
+     * remove-node: the rest of the run works on the remaining hosts only. The narrowed inventory holds a subset of
+     * the loaded one's hosts (their secrets are registered already).
+     */
+    public void narrowInventory(Inventory narrowed) {
+        if (inventory == null || !inventory.hosts().containsAll(narrowed.hosts())) {
+            throw new IllegalStateException("an inventory is narrowed only to hosts it has");
+        }
+        this.inventory = narrowed;
+    }
+
     public void setInventory(Inventory inv) {
         if (inventory != null) {
             throw new IllegalStateException("the inventory is loaded once per run");
