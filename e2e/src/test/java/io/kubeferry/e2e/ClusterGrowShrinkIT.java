@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * so every node's haproxy lists the control planes); a worker and a control plane added in one {@code add-node} (the
  * worker's Node Ready, etcd 2 voting members: the new one joined as a learner and was promoted), a third control
  * plane (3 members); then the worker removed (its Node gone) and a control plane removed (its member gone, 2 left,
- * the cluster still serving through the endpoint). After every step an apply with the inventory as it then is
+ * the cluster still serving through the endpoint; before that, with a member's etcd stopped, the removal is refused
+ * as it would break the quorum). After every step an apply with the inventory as it then is
  * changes nothing. etcd is checked with the real etcdctl (Go TLS) and the generated healthcheck client. Kubelet and
  * API server STAND-INs as in {@link InstallIT}; etcd, containerd, haproxy, sshd are real.
  */
@@ -141,14 +142,59 @@ class ClusterGrowShrinkIT {
     @Test
     @Order(3)
     void aThirdControlPlaneMakesThreeMembers() throws Exception {
-        Install.Run r = Install.run(bundle, "add-node", "kf-h5", "-i", inventory(1, 2, 3, 4, 5).toString());
+        Install.Run dry = Install.run(bundle, "add-node", "kf-h5", "-i", inventory(1, 2, 3, 4, 5).toString(), "--dry-run");
+        assertEquals(0, dry.exit(), dry.toString());
+        assertTrue(dry.output().contains("etcd member add --learner https://10.250.0.15:2380"), dry.output());
+        assertVotingMembers("kf-h1", "kf-h4"); // a dry run adds no learner
+
+        Install.Run r = Install.run(bundle, "add-node", "kf-h5", "-i", inventory.toString());
         assertEquals(0, r.exit(), r.toString());
         assertVotingMembers("kf-h1", "kf-h4", "kf-h5");
         applyChangesNothing();
     }
 
+    /**
+     * With kf-h5's etcd stopped, removing kf-h4 would leave 2 members of which only kf-h1 is healthy: refused (exit 3)
+     * with the numbers, before anything is changed; kf-h5's etcd then comes back.
+     */
     @Test
     @Order(4)
+    void removingAMemberThatWouldBreakQuorumIsRefused() throws Exception {
+        TestHost h5 = tb.host(5);
+        String manifest = "/etc/kubernetes/manifests/etcd.yaml";
+        assertEquals(0, tb.exec(h5, "mv " + manifest + " /root/etcd.yaml.stopped").exitCode());
+        try {
+            waitFor("kf-h5's etcd to stop", () -> tb.exec(tb.host(1), health("https://10.250.0.15:2379")).exitCode() != 0);
+            Install.Run r = Install.run(bundle, "remove-node", "kf-h4", "-i", inventory.toString());
+            assertEquals(3, r.exit(), r.toString());
+            assertTrue(r.output().contains("would break etcd's quorum: 2 members would remain, 2 must be healthy, only 1 are"),
+                    r.output());
+        } finally {
+            tb.exec(h5, "mv /root/etcd.yaml.stopped " + manifest);
+        }
+        waitFor("kf-h5's etcd to be back", () -> tb.exec(tb.host(1), health("https://10.250.0.15:2379")).exitCode() == 0);
+        assertVotingMembers("kf-h1", "kf-h4", "kf-h5");
+        assertTrue(tb.exec(tb.host(4), "test -f " + manifest).exitCode() == 0, "kf-h4 was touched");
+    }
+
+    private static String health(String endpoint) {
+        return ETCDCTL + " --endpoints=" + endpoint + " --cacert=/etc/kubernetes/pki/etcd/ca.crt"
+                + " --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key"
+                + " --dial-timeout=3s --command-timeout=5s endpoint health";
+    }
+
+    private static void waitFor(String what, java.util.function.BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(120).toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("waited 120 s for " + what);
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    @Test
+    @Order(5)
     void theWorkerIsRemoved() throws Exception {
         Install.Run r = Install.run(bundle, "remove-node", "kf-h3", "-i", inventory.toString());
         assertEquals(0, r.exit(), r.toString());
@@ -164,7 +210,7 @@ class ClusterGrowShrinkIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aControlPlaneIsRemovedAndTheClusterKeepsServing() throws Exception {
         Install.Run last = Install.run(bundle, "remove-node", "kf-h1", "kf-h4", "kf-h5", "-i", inventory.toString());
         assertEquals(2, last.exit(), last.toString());

@@ -50,6 +50,13 @@ public final class PlanPhase implements Phase {
                     + PkiLayout.of(ctx.inventory()).root() + " (no PKI there yet; the host files below are then all new)");
             return;
         }
-        run.setPlan(run.planner().plan(ctx.inventory(), ctx.allFacts()));
+        try {
+            run.setPlan(run.planner().plan(ctx.inventory(), ctx.allFacts()));
+        } catch (io.kubeferry.errors.BadInputException missing) {
+            // hosts new to the PKI (add-node, a host added to the inventory): their certificates are made by the run
+            ctx.plan().change(DryRunPlan.CLUSTER, title(), "generate the " + missing.problems().size() + " certificates"
+                    + " and kubeconfigs the PKI in " + PkiLayout.of(ctx.inventory()).root() + " lacks (hosts new to it);"
+                    + " the host files below are then listed per component, not per file");
+        }
     }
 }
