@@ -134,15 +134,13 @@ final class EtcdMembers {
 
     /**
      * The {@code --initial-cluster} a new member starts with, made as {@code etcdctl member add} makes it: every
-     * member's peer URLs under its name, the new (not yet started, so nameless) member under its own name.
+     * member's peer URLs under its name, the new (not yet started, so nameless) member under its own name. Another
+     * member not started yet stays in, nameless (etcd checks that the member count matches the cluster's).
      */
     static String initialCluster(List<Member> members, String newId, String newName) {
         List<String> parts = new ArrayList<>();
         for (Member m : members) {
             String name = m.id().equals(newId) ? newName : m.name();
-            if (name.isEmpty()) {
-                continue; // another added member not started yet: etcd allows one learner at a time, so not ours
-            }
             for (String u : m.peerUrls()) {
                 parts.add(name + "=" + u);
             }
