@@ -68,8 +68,30 @@ public final class EtcdJoinPhase implements Phase {
         if (client.isEmpty()) {
             return;
         }
+        recordFirstCluster(ctx, client.get());
         for (Host m : toJoin(ctx, client.get())) {
             join(ctx, client.get(), m);
+        }
+    }
+
+    /**
+     * Records, once, the initial cluster the first install's members were started with (those without a join record
+     * that the running cluster lists, in inventory order, as rendered then): removing one of them later must not
+     * change the others' manifests.
+     */
+    static void recordFirstCluster(RunContext ctx, EtcdMembers client) {
+        Inventory inv = ctx.inventory();
+        if (EtcdJoins.readFirst(inv).isPresent()) {
+            return;
+        }
+        List<EtcdMembers.Member> members = client.list();
+        // as RenderContext made it: name=peer URL of each, in inventory order
+        String initial = inv.etcdMembers().stream()
+                .filter(h -> !EtcdJoins.has(inv, h) && EtcdMembers.byPeerUrl(members, EtcdMembers.peerUrl(h)).isPresent())
+                .map(h -> h.name() + "=" + EtcdMembers.peerUrl(h))
+                .collect(java.util.stream.Collectors.joining(","));
+        if (!initial.isEmpty()) {
+            EtcdJoins.writeFirst(ctx.stateLock(), initial);
         }
     }
 

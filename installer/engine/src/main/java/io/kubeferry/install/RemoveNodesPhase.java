@@ -109,6 +109,7 @@ public final class RemoveNodesPhase implements Phase {
     public void run(RunContext ctx) {
         Inventory inv = ctx.inventory();
         Optional<EtcdMembers> etcd = checkQuorum(ctx);
+        etcd.ifPresent(c -> EtcdJoinPhase.recordFirstCluster(ctx, c)); // before a first-install member goes
         ClusterPlan plan = run.planner().plan(inv, ctx.allFacts());
         Host apiHost = inv.controlPlanes().stream().filter(h -> !names.contains(h.name())).findFirst().orElseThrow();
         // its own API client: the re-apply's one is opened after the inventory is narrowed

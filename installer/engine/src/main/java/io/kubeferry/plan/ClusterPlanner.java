@@ -70,7 +70,8 @@ public final class ClusterPlanner {
         RenderInputs inputs = RenderInputs.none()
                 .withClusterCa(clusterCa(pkiFiles.get(inventory.controlPlanes().get(0).name())))
                 .withExternalCa(externalCa(inventory))
-                .withEtcdJoins(EtcdJoins.read(inventory));
+                .withEtcdJoins(EtcdJoins.read(inventory))
+                .withEtcdFirstCluster(EtcdJoins.readFirst(inventory));
         Optional<ImageSet> images = bundleImages(inventory);
         if (images.isPresent()) {
             inputs = inputs.withImages(images.get());

@@ -20,6 +20,8 @@ import java.util.Map;
  */
 public final class EtcdJoins {
     public static final Path DIR = Path.of("etcd", "joins");
+    /** The first install's initial cluster, recorded once the cluster runs (its members keep it for ever). */
+    public static final Path FIRST = Path.of("etcd", "initial-cluster");
 
     private EtcdJoins() {
     }
@@ -38,6 +40,22 @@ public final class EtcdJoins {
             }
         }
         return out;
+    }
+
+    public static java.util.Optional<String> readFirst(Inventory inventory) {
+        Path f = inventory.stateDir().resolve(FIRST);
+        if (!Files.isRegularFile(f)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(Files.readString(f, StandardCharsets.UTF_8).strip());
+        } catch (IOException e) {
+            throw LocalIoFailure.of(f, "reading", e);
+        }
+    }
+
+    public static void writeFirst(StateLock lock, String initialCluster) {
+        lock.write(FIRST, (initialCluster + "\n").getBytes(StandardCharsets.UTF_8), 0600);
     }
 
     public static boolean has(Inventory inventory, Host member) {

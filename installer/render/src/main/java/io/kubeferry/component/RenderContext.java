@@ -40,6 +40,7 @@ public final class RenderContext {
     private final Optional<byte[]> clusterCaPem;
     private final Set<String> etcdMemberNames;
     private final Map<String, String> etcdJoins;
+    private final Optional<String> etcdFirstCluster;
     private final Map<String, HostFacts> hostFacts;
     private final boolean externalCa;
     private final Map<String, Map<String, Object>> hostModels = new LinkedHashMap<>();
@@ -63,18 +64,20 @@ public final class RenderContext {
      */
     public RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
                          Optional<byte[]> clusterCaPem, Map<String, HostFacts> hostFacts, boolean externalCa) {
-        this(inventory, images, settings, templates, clusterCaPem, hostFacts, externalCa, Map.of());
+        this(inventory, images, settings, templates, clusterCaPem, hostFacts, externalCa, Map.of(), Optional.empty());
     }
 
     /**
      * @param etcdJoins per etcd member added to a running cluster, the initial-cluster string it joined with (see
      *                  {@link io.kubeferry.render.RenderInputs#etcdJoins()})
+     * @param etcdFirstCluster the first install's recorded initial cluster ({@link io.kubeferry.render.RenderInputs#etcdFirstCluster()})
      */
     public RenderContext(Inventory inventory, ImageSet images, RenderSettings settings, TemplateEngine templates,
                          Optional<byte[]> clusterCaPem, Map<String, HostFacts> hostFacts, boolean externalCa,
-                         Map<String, String> etcdJoins) {
+                         Map<String, String> etcdJoins, Optional<String> etcdFirstCluster) {
         this.externalCa = externalCa;
         this.etcdJoins = Map.copyOf(etcdJoins);
+        this.etcdFirstCluster = etcdFirstCluster;
         this.hostFacts = Map.copyOf(hostFacts);
         this.inventory = inventory;
         this.images = images;
@@ -252,11 +255,14 @@ public final class RenderContext {
         return m;
     }
 
-    /** The initial cluster of the members that did not join later: those that started together, "new". */
+    /**
+     * The initial cluster of the members that did not join later: those that started together, "new". As recorded once
+     * the cluster ran (so that removing one of them changes nothing on the others), else made from the inventory.
+     */
     private String firstInstallInitialCluster() {
-        return inventory.etcdMembers().stream().filter(h -> !etcdJoins.containsKey(h.name()))
+        return etcdFirstCluster.orElseGet(() -> inventory.etcdMembers().stream().filter(h -> !etcdJoins.containsKey(h.name()))
                 .map(h -> h.name() + "=" + Addresses.httpsUrl(h.internalAddress(), 2380))
-                .collect(Collectors.joining(","));
+                .collect(Collectors.joining(",")));
     }
 
     /** Go's time.Duration format as kubeadm writes it, e.g. {@code 8760h0m0s}. */

@@ -61,7 +61,7 @@ public final class RenderService {
         }
         ImageSet images = inputs.images().orElseGet(() -> ImageSet.defaultsFor(inventory.cluster()));
         RenderContext ctx = new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem(), inputs.hostFacts(),
-                inputs.externalCa(), inputs.etcdJoins());
+                inputs.externalCa(), inputs.etcdJoins(), inputs.etcdFirstCluster());
         List<Problem> problems = new ArrayList<>();
         List<RenderedCluster.Rendered> rendered = new ArrayList<>();
         for (Component c : Components.forInventory(components, inventory)) {
@@ -106,7 +106,7 @@ public final class RenderService {
     public ComponentOutput render(Component component, Inventory inventory, RenderInputs inputs) {
         ImageSet images = inputs.images().orElseGet(() -> ImageSet.defaultsFor(inventory.cluster()));
         return component.render(new RenderContext(inventory, images, settings, engine, inputs.clusterCaPem(), inputs.hostFacts(),
-                inputs.externalCa(), inputs.etcdJoins()));
+                inputs.externalCa(), inputs.etcdJoins(), inputs.etcdFirstCluster()));
     }
 
 }

@@ -68,6 +68,18 @@ class EtcdJoinRenderTest {
     }
 
     @Test
+    void removingAFirstInstallMemberLeavesTheOthersManifestsAsTheyWere() {
+        Inventory all = Fixtures.ha().build();
+        Host cp2 = all.controlPlanes().get(1);
+        String installed = EndpointTest.text(svc.renderAll(all, RenderInputs.none()), cp2, MANIFEST);
+        String first = "cp1=https://10.20.0.11:2380,cp2=https://10.20.0.12:2380,cp3=https://10.20.0.13:2380";
+        Inventory withoutCp1 = new Inventory(all.source(), all.cluster(),
+                all.hosts().stream().filter(h -> !h.name().equals("cp1")).toList());
+        RenderedCluster after = svc.renderAll(withoutCp1, RenderInputs.none().withEtcdFirstCluster(java.util.Optional.of(first)));
+        assertEquals(installed, EndpointTest.text(after, cp2, MANIFEST), "cp2 would restart when cp1 is removed");
+    }
+
+    @Test
     void theHostServiceUnitCarriesTheSameJoinFlags() {
         Inventory inv = Fixtures.ha().etcdHostService(3).build();
         Host e1 = inv.etcdMembers().get(0);
