@@ -199,6 +199,11 @@ class ClusterGrowShrinkIT {
     @Test
     @Order(5)
     void theWorkerIsRemoved() throws Exception {
+        Install.Run dry = Install.run(bundle, "remove-node", "kf-h3", "-i", inventory.toString(), "--dry-run");
+        assertEquals(0, dry.exit(), dry.toString());
+        assertTrue(dry.output().contains("drain, delete the Node, clean every component off the host"), dry.output());
+        assertTrue(nodes("https://10.250.0.11:6443").output().contains("kf-h3"), "a dry run removed the Node");
+
         Install.Run r = Install.run(bundle, "remove-node", "kf-h3", "-i", inventory.toString());
         assertEquals(0, r.exit(), r.toString());
         Install.Run nodes = nodes("https://10.250.0.11:6443");
