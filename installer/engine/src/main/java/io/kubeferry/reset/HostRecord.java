@@ -104,15 +104,17 @@ public final class HostRecord {
     /** As {@link #recordCommand}, with the entries printed by a shell command (e.g. an archive's listing). */
     public static String recordListed(String recordFile, String listing) {
         String r = Shell.quote(recordFile);
-        return "R=" + r + "; B=" + BACKUPS + "; ALL=\"" + WRITTEN_DIR + "/*.paths " + INSTALLED_DIR + "/*.files\"; "
+        // every record file, quoted but globbed: a path another record has is not recorded again here
+        String all = Shell.quote(WRITTEN_DIR) + "/*.paths " + Shell.quote(INSTALLED_DIR) + "/*.files";
+        return "R=" + r + "; B=" + Shell.quote(BACKUPS) + "; "
                 + "mkdir -p \"${R%/*}\" && { [ -f \"$R\" ] || : > \"$R\"; } && { " + listing + "; } | while read -r k p; do "
                 + "[ -n \"$p\" ] || continue; x=$p; "
                 + "if [ \"$k\" = f ]; then x=${p%/*}; "
-                + "if ! grep -qsxF -e \"f $p\" -e \"o $p\" $ALL; then "
+                + "if ! grep -qsxF -e \"f $p\" -e \"o $p\" " + all + "; then "
                 + "if [ -e \"$p\" ] || [ -L \"$p\" ]; then "
                 + "if [ ! -e \"$B$p\" ] && [ ! -L \"$B$p\" ]; then mkdir -p \"$B${p%/*}\" && cp -a \"$p\" \"$B$p\" || exit 1; fi; "
                 + "echo \"o $p\" >> \"$R\"; else echo \"f $p\" >> \"$R\"; fi; fi; fi; "
-                + "while [ -n \"$x\" ] && [ ! -e \"$x\" ]; do grep -qsxF \"d $x\" $ALL || echo \"d $x\" >> \"$R\"; x=${x%/*}; done; "
+                + "while [ -n \"$x\" ] && [ ! -e \"$x\" ]; do grep -qsxF \"d $x\" " + all + " || echo \"d $x\" >> \"$R\"; x=${x%/*}; done; "
                 + "done";
     }
 
