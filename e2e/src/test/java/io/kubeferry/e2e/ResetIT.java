@@ -103,7 +103,7 @@ class ResetIT {
                 + " else set -- $(tail -n +2 $S | awk '{print $1}'); fi; fi\n"
                 + "for d in \"$@\"; do body=$(printf '%s\\n' \"$body\" | grep -v \"^$d[[:space:]]\")\n"
                 + "  [ \"${0##*/}\" = swapon ] && body=$(printf '%s\\n%s\\t\\t\\t\\tfile\\t\\t1020\\t\\t0\\t\\t-2' \"$body\" \"$d\"); done\n"
-                + "{ echo \"$h\"; printf '%s\\n' \"$body\" | grep -v '^$'; } > $S.new; cat $S.new > $S; rm -f $S.new\n";
+                + "new=$(echo \"$h\"; printf '%s\\n' \"$body\" | grep -v '^$'); printf '%s\\n' \"$new\" > $S\n";
         ExecResult r = tb.exec(h, "set -e; mkdir -p /var/lib/kf-swap-standin /usr/local/sbin"
                 + " && printf '%s\\n' '" + SWAPS_HEADER + "' > " + SWAPS
                 + " && dd if=/dev/zero of=" + SWAP_DEVICE + " bs=1024 count=1024 2>/dev/null && chmod 600 " + SWAP_DEVICE
@@ -192,7 +192,7 @@ class ResetIT {
 
     /**
      * One host, as keys and values: {@code file PATH} (type, mode, owner, link target, sha256), {@code mount POINT},
-     * {@code if NAME ADDRESS}, {@code listen PROTO ADDR:PORT}, {@code proc COMMAND} (with a count).
+     * {@code if NAME ADDRESS}, {@code listen PROTO ADDR:PORT}, {@code sysctl KEY=VALUE}, {@code proc COMMAND} (with a count).
      */
     static Map<String, String> snapshot(TestHost h) {
         Map<String, String> out = new TreeMap<>();
@@ -216,6 +216,11 @@ class ResetIT {
         }
         for (String a : exec(h, "ip -o addr show | awk '{print $2, $3, $4}'; ip -o link show | awk -F': ' '{print $2}'").split("\n")) {
             out.put("if " + a, "");
+        }
+        // the sysctls the install sets (per network namespace here, so the host's own)
+        for (String l : exec(h, "for k in net.ipv4.ip_forward net.ipv6.conf.all.forwarding net.bridge.bridge-nf-call-iptables"
+                + " net.bridge.bridge-nf-call-ip6tables; do echo \"$k=$(sysctl -n $k 2>/dev/null)\"; done").split("\n")) {
+            out.put("sysctl " + l, "");
         }
         for (String l : exec(h, "ss -Hltnu | awk '{print $1, $5}'").split("\n")) {
             out.put("listen " + l, "");
