@@ -47,9 +47,14 @@ class ResetIT {
             // the JVM of the kubelet STAND-IN (hsperfdata); a real kubelet is no JVM
             "/tmp/hsperfdata_root");
 
-    /** Where the tree is compared: what an install, its daemons and reset touch, and the root's own entries. */
-    static final String TREE = "/etc /var/lib /var/tmp /var/log/pods /var/log/containers /opt /usr/local /usr/bin /usr/sbin"
-            + " /usr/lib/systemd /root /home /run /tmp /srv";
+    /**
+     * Where the tree is compared with sha256 of every file: what an install, its daemons and reset touch (the
+     * machine's root is every host's lower layer, so these are small). {@link #LISTED}: big trees of the machine
+     * (CUDA, toolchains under /opt and /root) compared by type, mode, owner, size and mtime to a depth of 3.
+     */
+    static final String HASHED = "/etc /var/lib /var/tmp /var/log/pods /var/log/containers /usr/local/bin /usr/local/sbin"
+            + " /usr/local/lib /usr/local/etc /usr/local/share /usr/lib/systemd /run /tmp /srv /home";
+    static final String LISTED = "/opt /root /usr/local /usr/bin /usr/sbin";
 
     static final String SWAPS = "/var/lib/kf-swap-standin/swaps";
     static final String SWAP_DEVICE = "/kf-swap.standin";
@@ -197,15 +202,18 @@ class ResetIT {
     static Map<String, String> snapshot(TestHost h) {
         Map<String, String> out = new TreeMap<>();
         String tree = exec(h, "find / -mindepth 1 -maxdepth 1 -printf '%y %m %U:%G %p %l\\n';"
-                + " find " + TREE + " -mindepth 1 -printf '%y %m %U:%G %p %l\\n' 2>/dev/null");
+                + " find " + HASHED + " -mindepth 1 -printf '%y %m %U:%G %p %l\\n' 2>/dev/null;"
+                + " find " + LISTED + " -mindepth 1 -maxdepth 3 -type d -printf '%y %m %U:%G %p %l\\n' 2>/dev/null;"
+                + " find " + LISTED + " -mindepth 1 -maxdepth 3 ! -type d -printf '%y %m %U:%G:%s:%T@ %p %l\\n' 2>/dev/null; true");
         for (String line : tree.split("\n")) {
             String[] w = line.split(" ", 5);
             if (w.length >= 4 && !w[3].equals("/proc") && !w[3].startsWith("/proc/")) {
-                out.put("file " + w[3], w[0] + " " + w[1] + " " + w[2] + (w.length == 5 && !w[4].isEmpty() ? " -> " + w[4] : ""));
+                // first one wins: a hashed tree's entry is not overwritten by the same path listed with its mtime
+                out.putIfAbsent("file " + w[3], w[0] + " " + w[1] + " " + w[2] + (w.length == 5 && !w[4].isEmpty() ? " -> " + w[4] : ""));
             }
         }
         String sums = exec(h, "find / -mindepth 1 -maxdepth 1 -type f -print0 | xargs -0 -r sha256sum;"
-                + " find " + TREE + " -type f -print0 2>/dev/null | xargs -0 -r sha256sum 2>/dev/null; true");
+                + " find " + HASHED + " -type f -print0 2>/dev/null | xargs -0 -r sha256sum 2>/dev/null; true");
         for (String line : sums.split("\n")) {
             if (line.length() > 66) {
                 out.merge("file " + line.substring(66), line.substring(0, 64), (a, b) -> a + " " + b);
