@@ -52,7 +52,7 @@ class ResetIT {
      * machine's root is every host's lower layer, so these are small). {@link #LISTED}: big trees of the machine
      * (CUDA, toolchains under /opt and /root) compared by type, mode, owner, size and mtime to a depth of 3.
      */
-    static final String HASHED = "/etc /var/lib /var/tmp /var/log/pods /var/log/containers /usr/local/bin /usr/local/sbin"
+    static final String HASHED = "/etc /root/.ssh /var/lib /var/tmp /var/log/pods /var/log/containers /usr/local/bin /usr/local/sbin"
             + " /usr/local/lib /usr/local/etc /usr/local/share /usr/lib/systemd /run /tmp /srv /home";
     static final String LISTED = "/opt /root /usr/local /usr/bin /usr/sbin";
 

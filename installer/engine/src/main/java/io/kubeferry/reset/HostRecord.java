@@ -72,8 +72,12 @@ public final class HostRecord {
         sh.append("a=; for p in ").append(String.join(" ", RUNTIME_PATHS)).append("; do [ -e $p ] || a=\"$a${a:+,}$p\"; done;"
                 + " echo \"absent=$a\"\n");
         sh.append("echo \"interfaces=$(ls /sys/class/net 2>/dev/null | tr '\\n' ',' | sed 's/,$//')\"\n");
-        sh.append("if [ ! -d /var/lib/containerd ]; then c=absent; elif [ -z \"$(ls -A /var/lib/containerd)\" ]; then c=empty;"
-                + " else c=present; fi; echo \"containerd.state=$c\"\n");
+        sh.append("e=; for u in ").append(String.join(" ", SERVICES)).append("; do systemctl is-enabled --quiet $u 2>/dev/null"
+                + " && e=\"$e${e:+,}$u\"; done; echo \"enabled=$e\"\n");
+        // daemon directories there but empty (a mount point, a distribution's package) are emptied again, with their mode
+        sh.append("e=; m=; for p in ").append(String.join(" ", RUNTIME_PATHS)).append("; do [ -d $p ] || continue;"
+                + " m=\"$m${m:+,}$p:$(stat -c %a $p)\"; [ -z \"$(ls -A $p)\" ] && e=\"$e${e:+,}$p\"; done;"
+                + " echo \"empty=$e\"; echo \"modes=$m\"\n");
         sh.append("echo \"uploads=$(ls -d ").append(UPLOAD_STAGING_GLOB).append(" 2>/dev/null | tr '\\n' ',' | sed 's/,$//')\"\n");
         return sh.toString();
     }
@@ -193,9 +197,25 @@ public final class HostRecord {
             return list("interfaces");
         }
 
-        /** absent, empty or present. */
-        public String containerdState() {
-            return values.getOrDefault("containerd.state", "present");
+        public List<String> enabledServices() {
+            return list("enabled");
+        }
+
+        /** Daemon directories that were there and empty. */
+        public List<String> emptyDirs() {
+            return list("empty");
+        }
+
+        /** The mode (octal, as stat prints it) of each daemon directory that was there. */
+        public Map<String, String> modes() {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (String pm : list("modes")) {
+                int c = pm.lastIndexOf(':');
+                if (c > 0) {
+                    out.put(pm.substring(0, c), pm.substring(c + 1));
+                }
+            }
+            return out;
         }
 
         public List<String> uploadDirs() {

@@ -62,8 +62,8 @@ abstract class ResetPhase extends HostPhase {
                 throw new HostFailureException(host.name(), s.what() + " failed (exit " + r.exitCode() + "): "
                         + r.stderr().strip() + "; fix it and run reset again: it goes on from what is left");
             }
-            if (!r.stderr().isBlank()) {
-                ctx.console().warn(host.name() + ": " + s.what() + ": " + r.stderr().strip());
+            if (!r.stderr().isBlank()) { // what the tools said (systemctl's "Removed ..."): for -v and the log
+                ctx.console().detail("    " + host.name() + ": " + s.what() + ": " + r.stderr().strip());
             }
             ctx.changed(host.name(), s.what());
             run.undone(host.name(), s.what());

@@ -161,7 +161,7 @@ public final class ResetPhases {
             if (state.found().absentPaths().contains("/run/containerd")) {
                 roots.add("/run/containerd/");
             }
-            if (!state.found().containerdState().equals("present")) {
+            if (state.found().emptyDirs().contains("/var/lib/containerd") || state.found().absentPaths().contains("/var/lib/containerd")) {
                 roots.add("/var/lib/containerd/");
             }
             List<String> mounts = lines(remote, "awk '{print $2}' /proc/mounts").stream()
@@ -172,7 +172,9 @@ public final class ResetPhases {
             }
             List<ResetPlan.Step> files = ResetPlan.files(state.records());
             out.addAll(files);
-            out.addAll(ResetPlan.runtimePaths(state.found(), now));
+            java.util.Set<String> removed = state.records().values().stream().flatMap(List::stream)
+                    .filter(e -> e.kind() == 'd').map(HostRecord.Entry::path).collect(java.util.stream.Collectors.toSet());
+            out.addAll(ResetPlan.runtimePaths(state.found(), now, removed));
             boolean units = state.records().values().stream().flatMap(List::stream)
                     .anyMatch(e -> e.path().startsWith("/etc/systemd/") || e.path().startsWith("/lib/systemd/"));
             if (units) {

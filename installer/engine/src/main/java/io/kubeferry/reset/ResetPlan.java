@@ -67,20 +67,35 @@ public final class ResetPlan {
         return out;
     }
 
-    /** Places the cluster's daemons made that were absent before the install and are there now: removed. */
-    public static List<Step> runtimePaths(HostRecord.Found found, HostRecord.Found now) {
+    /**
+     * Places the cluster's daemons made: removed where absent before the install (unless a removed directory of the
+     * records covers them), emptied where empty before, their mode put back; upload staging directories removed.
+     *
+     * @param removedDirs directories the record steps remove
+     */
+    public static List<Step> runtimePaths(HostRecord.Found found, HostRecord.Found now, Set<String> removedDirs) {
         List<Step> out = new ArrayList<>();
         Set<String> absentNow = Set.copyOf(now.absentPaths());
         for (String p : found.absentPaths()) {
-            if (!absentNow.contains(p) && safe(p)) {
+            boolean covered = removedDirs.stream().anyMatch(d -> p.equals(d) || p.startsWith(d + "/"));
+            if (!absentNow.contains(p) && !covered && safe(p)) {
                 out.add(new Step("remove " + p + " (absent before the install)", "rm -rf -- " + Shell.quote(p)));
             }
         }
-        if (found.containerdState().equals("empty") && now.containerdState().equals("present")) {
-            // a mount point or a directory kept by the host: emptied, not removed
-            out.add(new Step("empty /var/lib/containerd (empty before the install)",
-                    "find /var/lib/containerd -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +"));
+        Set<String> emptyNow = Set.copyOf(now.emptyDirs());
+        for (String d : found.emptyDirs()) {
+            if (!absentNow.contains(d) && !emptyNow.contains(d) && safe(d)) {
+                // a mount point or a package's directory: emptied, not removed
+                out.add(new Step("empty " + d + " (empty before the install)",
+                        "find " + Shell.quote(d) + " -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +"));
+            }
         }
+        Map<String, String> modesNow = now.modes();
+        found.modes().forEach((d, mode) -> {
+            if (modesNow.containsKey(d) && !modesNow.get(d).equals(mode) && mode.matches("[0-7]{3,4}")) {
+                out.add(new Step("mode of " + d + " back to " + mode, "chmod " + mode + " " + Shell.quote(d)));
+            }
+        });
         Set<String> uploadsBefore = Set.copyOf(found.uploadDirs());
         for (String u : now.uploadDirs()) {
             if (!uploadsBefore.contains(u) && safe(u)) {
@@ -116,6 +131,13 @@ public final class ResetPlan {
                     out.add(new Step("unload module " + m + " (not loaded before the install)", "modprobe -r " + m
                             + " 2>/dev/null || echo 'module " + m + " is in use: left loaded' >&2"));
                 }
+            }
+        }
+        Set<String> enabledNow = Set.copyOf(now.enabledServices());
+        for (String s : found.enabledServices()) {
+            if (!enabledNow.contains(s)) {
+                // a distribution's unit the install's own replaced and reset disabled with it
+                out.add(new Step("enable " + s + " (enabled before the install)", "systemctl enable " + Shell.quote(s)));
             }
         }
         Set<String> activeNow = Set.copyOf(now.activeServices());

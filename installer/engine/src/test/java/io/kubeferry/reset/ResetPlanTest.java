@@ -20,7 +20,9 @@ class ResetPlanTest {
             services=docker
             absent=/etc/kubernetes,/var/lib/kubelet,/run/containerd
             interfaces=lo,eth0
-            containerd.state=empty
+            enabled=containerd
+            empty=/var/lib/containerd,/var/lib/etcd
+            modes=/var/lib/containerd:755,/var/lib/etcd:700
             uploads=
             """;
 
@@ -34,7 +36,8 @@ class ResetPlanTest {
         assertEquals(java.util.Set.of("overlay"), f.modules().orElseThrow());
         assertTrue(HostRecord.Found.parse("modules=?").modules().isEmpty(), "unreadable /proc/modules: unknown, not none");
         assertEquals(List.of("docker"), f.activeServices());
-        assertEquals("empty", f.containerdState());
+        assertEquals(List.of("/var/lib/containerd", "/var/lib/etcd"), f.emptyDirs());
+        assertEquals(Map.of("/var/lib/containerd", "755", "/var/lib/etcd", "700"), f.modes());
     }
 
     @Test
@@ -53,8 +56,9 @@ class ResetPlanTest {
         assertEquals(List.of("swapon /swapfile", "setenforce 1", "sysctl -q -w net.ipv4.ip_forward=0"),
                 cmds.subList(0, 3), cmds.toString());
         assertTrue(cmds.get(3).startsWith("modprobe -r br_netfilter"), cmds.toString());
-        assertEquals("systemctl start docker", cmds.get(4));
-        assertEquals(5, cmds.size(), "ip6 forwarding unchanged; bridge sysctls did not exist before: " + cmds);
+        assertEquals("systemctl enable containerd", cmds.get(4));
+        assertEquals("systemctl start docker", cmds.get(5));
+        assertEquals(6, cmds.size(), "ip6 forwarding unchanged; bridge sysctls did not exist before: " + cmds);
         assertTrue(ResetPlan.restore(found, found).isEmpty(), "as found: nothing to do");
     }
 
@@ -83,13 +87,16 @@ class ResetPlanTest {
     }
 
     @Test
-    void runtimePathsAbsentBeforeAreRemovedAndContainerdStateEmptied() {
+    void runtimePathsAbsentBeforeAreRemovedAndEmptyOnesEmptiedWithTheirMode() {
         HostRecord.Found found = HostRecord.Found.parse(FOUND);
-        HostRecord.Found now = HostRecord.Found.parse("absent=/run/containerd\ncontainerd.state=present\nuploads=/var/tmp/kubeferry-upload-kfuser");
-        List<String> cmds = ResetPlan.runtimePaths(found, now).stream().map(ResetPlan.Step::command).toList();
-        assertEquals(List.of("rm -rf -- /etc/kubernetes", "rm -rf -- /var/lib/kubelet",
+        HostRecord.Found now = HostRecord.Found.parse("absent=/run/containerd\nempty=/var/lib/etcd\n"
+                + "modes=/var/lib/containerd:700,/var/lib/etcd:700\nuploads=/var/tmp/kubeferry-upload-kfuser");
+        List<String> cmds = ResetPlan.runtimePaths(found, now, java.util.Set.of("/etc/kubernetes")).stream()
+                .map(ResetPlan.Step::command).toList();
+        assertEquals(List.of("rm -rf -- /var/lib/kubelet",
                 "find /var/lib/containerd -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +",
-                "rm -rf -- /var/tmp/kubeferry-upload-kfuser"), cmds);
+                "chmod 755 /var/lib/containerd",
+                "rm -rf -- /var/tmp/kubeferry-upload-kfuser"), cmds, "/etc/kubernetes: removed with the records' directories");
     }
 
     @Test
