@@ -156,7 +156,7 @@ class ResetIT {
         }
         Install.Run dry = Install.run(bundle, "reset", "-i", inventory.toString(), "--dry-run");
         assertEquals(0, dry.exit(), dry.toString());
-        assertTrue(dry.output().contains("kubelet: stopped and disabled"), dry.output());
+        assertTrue(dry.output().contains("kubelet: stop and disable"), dry.output());
         assertTrue(dry.output().contains("swap on " + SWAP_DEVICE), dry.output());
         for (int i = 1; i <= 2; i++) {
             assertEquals(installed.get(tb.host(i).name()), installState(tb.host(i)), "a dry run changed " + tb.host(i).name());

@@ -66,7 +66,7 @@ public final class ResetPhases {
             Component kubelet = component("kubelet");
             if (remote.exec("systemctl cat kubelet >/dev/null 2>&1 && { systemctl is-active --quiet kubelet"
                     + " || systemctl is-enabled --quiet kubelet; }").ok()) {
-                out.add(new ResetPlan.Step("kubelet: stopped and disabled", String.join(" && ", kubelet.stopCommands(host))));
+                out.add(new ResetPlan.Step("kubelet: stop and disable", String.join(" && ", kubelet.stopCommands(host))));
             }
             if (!remote.exec("command -v ctr >/dev/null && ctr version >/dev/null 2>&1").ok()) {
                 return out; // no containerd answering: no containers to remove through it
@@ -74,7 +74,7 @@ public final class ResetPhases {
             List<String> containers = lines(remote, "ctr -n k8s.io containers ls -q");
             if (!containers.isEmpty()) {
                 // listed again when run: the kubelet may have started one more before it stopped
-                out.add(new ResetPlan.Step("removed " + containers.size() + " containers (k8s.io): " + String.join(", ", containers),
+                out.add(new ResetPlan.Step("remove " + containers.size() + " containers (k8s.io): " + String.join(", ", containers),
                         "for t in $(ctr -n k8s.io tasks ls -q); do ctr -n k8s.io tasks rm -f \"$t\" >/dev/null || exit 1; done;"
                                 + " for c in $(ctr -n k8s.io containers ls -q); do ctr -n k8s.io containers rm \"$c\" >/dev/null || exit 1; done"));
             }
@@ -82,7 +82,7 @@ public final class ResetPhases {
                 Set<String> present = Set.copyOf(lines(remote, "ctr -n k8s.io images ls -q"));
                 List<String> ours = state.images().stream().filter(present::contains).toList();
                 if (!ours.isEmpty()) {
-                    out.add(new ResetPlan.Step("removed " + ours.size() + " images the install imported",
+                    out.add(new ResetPlan.Step("remove " + ours.size() + " images the install imported",
                             "ctr -n k8s.io images rm " + String.join(" ", ours.stream().map(Shell::quote).toList()) + " >/dev/null"));
                 }
             }
@@ -106,7 +106,7 @@ public final class ResetPhases {
                 if (c.name().equals("kubelet") || !state.records().containsKey(c.name()) || c.stopCommands(host).isEmpty()) {
                     continue;
                 }
-                out.add(new ResetPlan.Step(c.name() + ": stopped (its clean step)", String.join(" && ", c.stopCommands(host))));
+                out.add(new ResetPlan.Step(c.name() + ": stop (its clean step)", String.join(" && ", c.stopCommands(host))));
             }
             return out;
         }
@@ -125,20 +125,20 @@ public final class ResetPhases {
             List<String> now = lines(remote, "ls /sys/class/net 2>/dev/null");
             for (String i : now) {
                 if (!before.contains(i) && CNI_INTERFACES.matcher(i).matches()) {
-                    out.add(new ResetPlan.Step("deleted interface " + i, "ip link delete " + Shell.quote(i)));
+                    out.add(new ResetPlan.Step("delete interface " + i, "ip link delete " + Shell.quote(i)));
                 }
             }
             for (String t : List.of("iptables", "ip6tables")) {
                 String count = remote.exec("command -v " + t + "-save >/dev/null && " + t + "-save 2>/dev/null | grep -cE -- '"
                         + CHAINS + "'").stdout().strip();
                 if (!count.isEmpty() && !count.equals("0")) {
-                    out.add(new ResetPlan.Step(t + ": removed " + count + " rules and chains KUBE-*, FLANNEL-*, CNI-*",
+                    out.add(new ResetPlan.Step(t + ": remove " + count + " rules and chains KUBE-*, FLANNEL-*, CNI-*",
                             "set -o pipefail 2>/dev/null; " + t + "-save | grep -vE -- '" + CHAINS + "' | " + t + "-restore"));
                 }
             }
             if (now.contains("kube-ipvs0") && !before.contains("kube-ipvs0")
                     && remote.exec("command -v ipvsadm >/dev/null && [ -n \"$(ipvsadm -Sn 2>/dev/null)\" ]").ok()) {
-                out.add(new ResetPlan.Step("cleared kube-proxy's IPVS services", "ipvsadm --clear"));
+                out.add(new ResetPlan.Step("clear kube-proxy's IPVS services", "ipvsadm --clear"));
             }
             return out;
         }
@@ -168,7 +168,7 @@ public final class ResetPhases {
                     .filter(m -> roots.stream().anyMatch(m::startsWith)).distinct()
                     .sorted(Comparator.comparingInt((String m) -> -m.length())).toList();
             for (String m : mounts) {
-                out.add(new ResetPlan.Step("unmounted " + m, "umount " + Shell.quote(m) + " 2>/dev/null || umount -l " + Shell.quote(m)));
+                out.add(new ResetPlan.Step("unmount " + m, "umount " + Shell.quote(m) + " 2>/dev/null || umount -l " + Shell.quote(m)));
             }
             List<ResetPlan.Step> files = ResetPlan.files(state.records());
             out.addAll(files);
@@ -178,7 +178,7 @@ public final class ResetPhases {
             boolean units = state.records().values().stream().flatMap(List::stream)
                     .anyMatch(e -> e.path().startsWith("/etc/systemd/") || e.path().startsWith("/lib/systemd/"));
             if (units) {
-                out.add(new ResetPlan.Step("systemd: unit files reloaded", "systemctl daemon-reload"));
+                out.add(new ResetPlan.Step("systemd: reload unit files", "systemctl daemon-reload"));
             }
             return out;
         }
@@ -194,7 +194,7 @@ public final class ResetPhases {
         List<ResetPlan.Step> steps(RunContext ctx, Host host, RemoteHost remote, ResetRun.HostState state) {
             HostRecord.Found now = HostRecord.Found.parse(remote.execChecked(HostRecord.probeCommand()).stdout());
             List<ResetPlan.Step> out = new ArrayList<>(ResetPlan.restore(state.found(), now));
-            out.add(new ResetPlan.Step("removed Kubeferry's records and staging (" + HostRecord.DIR + ")",
+            out.add(new ResetPlan.Step("remove Kubeferry's records and staging (" + HostRecord.DIR + ")",
                     "rm -rf -- " + HostRecord.DIR));
             return out;
         }
