@@ -189,11 +189,7 @@ public final class DistributePhase extends HostPhase {
             ctx.plan().change(host.name(), title(), "write this host's certificates and kubeconfigs");
             return;
         }
-        List<HostFile> pki = pkiFilesToWrite(host, remote);
-        // before they are written: for `installer reset`
-        remote.execChecked(io.kubeferry.reset.HostRecord.recordCommand(io.kubeferry.reset.HostRecord.writtenRecord("pki"),
-                pki.stream().map(f -> "f " + f.path()).toList()));
-        for (HostFile f : pki) {
+        for (HostFile f : pkiFilesToWrite(host, remote)) {
             if (ComponentApplier.differs(remote, f)) {
                 ctx.plan().change(host.name(), title(), "write " + f.path() + " (mode " + String.format("%04o", f.mode())
                         + ", sha256 " + ContentHash.sha256Hex(f.content()).substring(0, 12) + ")");
