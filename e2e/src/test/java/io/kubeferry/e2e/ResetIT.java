@@ -162,6 +162,11 @@ class ResetIT {
             assertEquals(installed.get(tb.host(i).name()), installState(tb.host(i)), "a dry run changed " + tb.host(i).name());
         }
 
+        // --host: only that host is connected to and planned for
+        Install.Run one = Install.run(bundle, "reset", "-i", inventory.toString(), "--host", "kf-h2", "--dry-run");
+        assertEquals(0, one.exit(), one.toString());
+        assertTrue(one.output().contains("kf-h2:") && !one.output().contains("kf-h1"), one.output());
+
         long t0 = System.nanoTime();
         Install.Run reset = Install.run(bundle, "reset", "-i", inventory.toString(), "--yes");
         System.out.printf("[reset-it] reset took %.1f s%n", (System.nanoTime() - t0) / 1e9);
