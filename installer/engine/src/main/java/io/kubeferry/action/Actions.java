@@ -141,6 +141,17 @@ public final class Actions {
         return new Action("remove-node", "remove hosts from the running cluster", phases, false, true);
     }
 
+    /**
+     * {@code installer reset}: undo on the named hosts (every host when empty) what the install did there, from
+     * what it recorded; connects only to those hosts.
+     */
+    public static Action reset(java.util.Set<String> hosts) {
+        List<Phase> phases = new java.util.ArrayList<>();
+        phases.add(new ConnectPhase(hosts));
+        phases.addAll(io.kubeferry.reset.ResetPhases.forHosts(hosts));
+        return new Action("reset", "undo the install on the hosts", phases, false);
+    }
+
     /** Connect and look on every node (or one) for why the kubelet or control plane does not come up. */
     public static Action diagnose(String onlyHost) {
         return new Action("diagnose", "look on the nodes for why a kubelet or control plane does not come up",

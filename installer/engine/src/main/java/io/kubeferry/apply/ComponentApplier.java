@@ -49,6 +49,9 @@ public final class ComponentApplier {
         Set<String> watched = component.watchedDirectories();
         List<String> executed = new ArrayList<>();
         Set<String> dirs = directories(component, host, files);
+        // before anything is written: what this puts here, for `installer reset` (appends only what is new)
+        remote.execChecked(io.kubeferry.reset.HostRecord.recordCommand(io.kubeferry.reset.HostRecord.writtenRecord(component.name()),
+                recordEntries(component, host, files, dirs)));
         if (!dirs.isEmpty()) {
             String mkdir = "mkdir -p " + String.join(" ", dirs.stream().map(Shell::quote).toList());
             remote.execChecked(mkdir);
@@ -129,6 +132,23 @@ public final class ComponentApplier {
         if (!paths.isEmpty()) {
             remote.execChecked("rm -rf -- " + String.join(" ", paths.stream().map(Shell::quote).toList()));
         }
+    }
+
+    /** Every file apply may write and every directory it may make or the component's daemon fills. */
+    static List<String> recordEntries(Component component, Host host, List<HostFile> files, Set<String> dirs) {
+        List<String> out = new ArrayList<>();
+        for (HostFile f : files) {
+            out.add("f " + f.path());
+            if (component.watchedDirectories().contains(parent(f.path()))) {
+                out.add("f " + Component.STAGING_ROOT + f.path());
+            }
+        }
+        if (component.restartsOnChange(host)) {
+            out.add("f " + component.stampPath());
+        }
+        dirs.forEach(d -> out.add("d " + d));
+        component.statePaths(host).forEach(p -> out.add("d " + p));
+        return out;
     }
 
     /** True when the host has no file at that path or one with other content (compared by sha256, read only). */

@@ -29,8 +29,10 @@ public final class BundleBinaries {
      * @param name    the bundle manifest's binary name
      * @param marker  a file that exists once installed (checked with the stamp, so a deleted binary comes back)
      * @param install sh commands with {@code $SRC} the staged artifact
+     * @param files   sh printing {@code f PATH} for every file {@code install} puts in place ({@code $SRC} set), for
+     *                {@code installer reset}
      */
-    public record Placement(String name, String marker, String install) {
+    public record Placement(String name, String marker, String install, String files) {
     }
 
     /** Every node gets these, in this order; etcd's archive is only for etcd host services ({@link #ETCD}). */
@@ -38,10 +40,11 @@ public final class BundleBinaries {
             bare("kubelet", BIN_DIR + "/kubelet"),
             bare("kubectl", BIN_DIR + "/kubectl"),
             new Placement("containerd", BIN_DIR + "/containerd",
-                    "tar -xzf \"$SRC\" -C /usr/local bin/"),
+                    "tar -xzf \"$SRC\" -C /usr/local bin/", listing("/usr/local/", "bin/")),
             bare("runc", "/usr/local/sbin/runc"),
-            new Placement("crictl", BIN_DIR + "/crictl", "tar -xzf \"$SRC\" -C " + BIN_DIR + " crictl"),
-            new Placement("cni-plugins", "/opt/cni/bin/bridge", "mkdir -p /opt/cni/bin && tar -xzf \"$SRC\" -C /opt/cni/bin"));
+            new Placement("crictl", BIN_DIR + "/crictl", "tar -xzf \"$SRC\" -C " + BIN_DIR + " crictl", "echo 'f " + BIN_DIR + "/crictl'"),
+            new Placement("cni-plugins", "/opt/cni/bin/bridge", "mkdir -p /opt/cni/bin && tar -xzf \"$SRC\" -C /opt/cni/bin",
+                    listing("/opt/cni/bin/", "")));
 
     /**
      * etcd's release archive ({@code etcd-vX-linux-ARCH/etcd}, {@code etcdctl}) for the members of a host-service etcd:
@@ -50,7 +53,14 @@ public final class BundleBinaries {
     public static final Placement ETCD = new Placement("etcd", BIN_DIR + "/etcd",
             "d=$(mktemp -d " + BIN_DIR + "/.etcd.XXXXXX) && tar -xzf \"$SRC\" -C \"$d\" --strip-components=1"
                     + " && chmod 0755 \"$d/etcd\" \"$d/etcdctl\" && mv -f \"$d/etcd\" " + BIN_DIR + "/etcd"
-                    + " && mv -f \"$d/etcdctl\" " + BIN_DIR + "/etcdctl && rm -rf \"$d\"");
+                    + " && mv -f \"$d/etcdctl\" " + BIN_DIR + "/etcdctl && rm -rf \"$d\"",
+            "echo 'f " + BIN_DIR + "/etcd'; echo 'f " + BIN_DIR + "/etcdctl'");
+
+    /** The archive's files (members, not directories, {@code ./} dropped) as {@code f DIR/member} lines. */
+    private static String listing(String dir, String members) {
+        return "tar -tzf \"$SRC\"" + (members.isEmpty() ? "" : " " + members) + " | grep -v '/$' | sed -e 's@^\\./@@' -e 's@^@f "
+                + dir + "@'";
+    }
 
     private BundleBinaries() {
     }
@@ -72,7 +82,7 @@ public final class BundleBinaries {
         String dir = target.substring(0, target.lastIndexOf('/'));
         String tmp = dir + "/." + name + ".kubeferry-new";
         return new Placement(name, target, "mkdir -p " + dir + " && cp \"$SRC\" " + tmp + " && chmod 0755 " + tmp
-                + " && mv -f " + tmp + " " + target);
+                + " && mv -f " + tmp + " " + target, "echo 'f " + target + "'");
     }
 
     public static String stagedPath(String bundlePath) {
@@ -87,7 +97,8 @@ public final class BundleBinaries {
         String stamp = INSTALLED_DIR + "/" + p.name() + ".sha256";
         return "SRC=" + Shell.quote(stagedPath(binary.path())) + "; "
                 + "if [ \"$(cat " + stamp + " 2>/dev/null)\" = " + sha256 + " ] && [ -e " + p.marker() + " ]; then echo unchanged; "
-                + "else " + p.install() + " && mkdir -p " + INSTALLED_DIR + " && echo " + sha256 + " > " + stamp
+                + "else " + io.kubeferry.reset.HostRecord.recordListed(io.kubeferry.reset.HostRecord.installedRecord(p.name()), p.files())
+                + " && " + p.install() + " && mkdir -p " + INSTALLED_DIR + " && echo " + sha256 + " > " + stamp
                 + " && echo installed; fi";
     }
 

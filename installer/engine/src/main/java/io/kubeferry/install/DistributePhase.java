@@ -80,7 +80,11 @@ public final class DistributePhase extends HostPhase {
             ctx.changed(host.name(), "made " + PkiLayout.KUBELET_CLIENT_CURRENT + " a symlink to a dated file, as the kubelet's"
                     + " certificate store needs to rotate it");
         }
-        for (HostFile f : pkiFilesToWrite(host, remote)) {
+        List<HostFile> pki = pkiFilesToWrite(host, remote);
+        // before they are written: for `installer reset`
+        remote.execChecked(io.kubeferry.reset.HostRecord.recordCommand(io.kubeferry.reset.HostRecord.writtenRecord("pki"),
+                pki.stream().map(f -> "f " + f.path()).toList()));
+        for (HostFile f : pki) {
             if (KubeletClientCredential.handles(f.path())) {
                 String dated = KubeletClientCredential.write(remote, f, java.time.Instant.now());
                 ctx.changed(host.name(), "wrote " + dated + " (" + f.path() + " points to it)");

@@ -25,9 +25,10 @@ import java.util.stream.Collectors;
  * kernel modules and sysctls are the kernel-settings component's files.
  */
 public final class PreflightPhase extends HostPhase {
-    static final String SWAP_OFF = "swapoff -a && if [ -f /etc/fstab ]; then sed -i.kubeferry-bak"
+    /** The fix for swap: off now, and its fstab lines commented out (sed keeps {@code /etc/fstab.kubeferry-bak}). */
+    public static final String SWAP_OFF = "swapoff -a && if [ -f /etc/fstab ]; then sed -i.kubeferry-bak"
             + " -E 's@^([^#][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]].*)$@# kubeferry: swap off for the kubelet: \\1@' /etc/fstab; fi";
-    static final String SELINUX_PERMISSIVE = "setenforce 0 && if [ -f /etc/selinux/config ]; then"
+    public static final String SELINUX_PERMISSIVE = "setenforce 0 && if [ -f /etc/selinux/config ]; then"
             + " sed -i 's/^SELINUX=enforcing/SELINUX=permissive/' /etc/selinux/config; fi";
 
     private final InstallRun run;
@@ -59,11 +60,18 @@ public final class PreflightPhase extends HostPhase {
     public void runOn(RunContext ctx, Host host, RemoteHost remote) {
         HostFacts f = facts(ctx, host);
         List<String> errors = judge(ctx, host, f);
+        // before anything is changed: what the host has, for `installer reset` (kept from the first install)
+        if (remote.execChecked(io.kubeferry.reset.HostRecord.recordFoundCommand()).stdout().contains("recorded")) {
+            ctx.console().detail("    " + host.name() + ": recorded what the host had in " + io.kubeferry.reset.HostRecord.FOUND);
+        }
         for (String fix : fixes(f)) {
             if (!run.fixHosts()) {
                 ctx.console().warn(host.name() + ": --no-fix: not run: " + fix);
                 continue;
             }
+            // the files the fix edits are backed up first, so reset puts them back
+            remote.execChecked(io.kubeferry.reset.HostRecord.recordCommand(io.kubeferry.reset.HostRecord.writtenRecord("preflight"),
+                    fix.equals(SWAP_OFF) ? List.of("f /etc/fstab", "f /etc/fstab.kubeferry-bak") : List.of("f /etc/selinux/config")));
             remote.execChecked(fix);
             ctx.changed(host.name(), "fixed: " + fix.substring(0, fix.indexOf(" &&")));
             ctx.console().info("    " + host.name() + ": fixed: " + fix.substring(0, fix.indexOf(" &&")));

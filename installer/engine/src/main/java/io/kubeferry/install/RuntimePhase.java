@@ -20,6 +20,7 @@ import java.util.Set;
 public final class RuntimePhase extends ComponentsPhase {
     static final String IMAGES_STAMP = BundleBinaries.INSTALLED_DIR + "/images.sha256";
     static final int CONTAINERD_WAIT_SECONDS = 60;
+    private static final String BEFORE = BundleBinaries.INSTALLED_DIR + "/images-before.txt";
 
     public RuntimePhase(InstallRun run) {
         super("container-runtime", "Kernel settings, containerd and the bundle's images", run, Inventory::nodes,
@@ -43,7 +44,11 @@ public final class RuntimePhase extends ComponentsPhase {
         String sha = m.file(m.imageArchive()).orElseThrow().sha256();
         String tar = Shell.quote(BundleBinaries.stagedPath(m.imageArchive()));
         String importCmd = "if [ \"$(cat " + IMAGES_STAMP + " 2>/dev/null)\" = " + sha + " ]; then echo unchanged; else"
-                + " ctr -n k8s.io images import " + tar + " >/dev/null && mkdir -p " + BundleBinaries.INSTALLED_DIR
+                // the images not there before are recorded, for `installer reset`
+                + " mkdir -p " + BundleBinaries.INSTALLED_DIR + " && ctr -n k8s.io images ls -q > " + BEFORE
+                + " && ctr -n k8s.io images import " + tar + " >/dev/null"
+                + " && { ctr -n k8s.io images ls -q | grep -vxF -f " + BEFORE + " >> " + io.kubeferry.reset.HostRecord.IMPORTED_IMAGES
+                + " || true; } && rm -f " + BEFORE
                 + " && echo " + sha + " > " + IMAGES_STAMP + " && echo imported; fi";
         var imported = remote.exec(importCmd, Duration.ofMinutes(15));
         if (!imported.ok()) {

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * chosen commands fail.
  */
 final class DirectoryHost implements RemoteHost {
-    private static final Pattern ABSOLUTE = Pattern.compile("(?<=^|[\\s'>])/(?=etc/|var/|usr/|run/|opt/)");
+    private static final Pattern ABSOLUTE = Pattern.compile("(?<=^|[\\s'>=\"])/(?=etc/|var/|usr/|run/|opt/)");
     private final Path root;
     final List<String> commands = new ArrayList<>();
     /** Commands that fail (exit 1) instead of running, to break a run halfway. */

@@ -8,6 +8,22 @@ import io.kubeferry.phase.RunContext;
 /** Opens one SSH connection per host (reused by every later phase) and checks that root works. */
 public final class ConnectPhase extends HostPhase.ReadOnly {
     public static final String NAME = "connect";
+    private final java.util.Set<String> only;
+
+    /** Every host of the inventory. */
+    public ConnectPhase() {
+        this(java.util.Set.of());
+    }
+
+    /** @param only the hosts to connect to (a command's --host); empty: every host. Names are checked by the command's phases. */
+    public ConnectPhase(java.util.Set<String> only) {
+        this.only = java.util.Set.copyOf(only);
+    }
+
+    @Override
+    public java.util.List<Host> hosts(RunContext ctx) {
+        return ctx.inventory().hosts().stream().filter(h -> only.isEmpty() || only.contains(h.name())).toList();
+    }
 
     @Override
     public String name() {
