@@ -56,7 +56,7 @@ final class EtcdHealthProbe {
                 s.getOutputStream().write(("GET /health HTTP/1.0\r\nHost: " + endpoint.getRawAuthority() + "\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
-                return answerProblem(readAnswer(s.getInputStream()));
+                return answerProblem(readAnswer(s.getInputStream(), MAX_ANSWER));
             }
         } catch (SocketTimeoutException e) {
             return "no answer within " + TIMEOUT_MILLIS / 1000 + " s " + via + ": a firewall drops the traffic, or the"
@@ -116,17 +116,18 @@ final class EtcdHealthProbe {
         return null;
     }
 
-    private static String readAnswer(InputStream in) throws IOException {
+    /** An HTTP/1.0 answer read to its end (etcd closes), at most about {@code max} bytes. Also for {@link EtcdMembers}. */
+    static String readAnswer(InputStream in, int max) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[4096];
         int n;
-        while (out.size() < MAX_ANSWER && (n = in.read(buf)) >= 0) {
+        while (out.size() < max && (n = in.read(buf)) >= 0) {
             out.write(buf, 0, n);
         }
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         return s.length() <= 300 ? s : s.substring(0, 300) + "...";
     }
 

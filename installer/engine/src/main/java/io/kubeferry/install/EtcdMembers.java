@@ -16,9 +16,7 @@ import tools.jackson.databind.node.ObjectNode;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -189,7 +187,7 @@ final class EtcdMembers {
                         .getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().write(content);
                 s.getOutputStream().flush();
-                answer = readAnswer(s.getInputStream());
+                answer = EtcdHealthProbe.readAnswer(s.getInputStream(), MAX_ANSWER);
             }
         } catch (IOException e) {
             throw new EtcdError("etcd at " + endpoint + " (" + path + "): " + EtcdHealthProbe.failure(e, false, host,
@@ -200,33 +198,19 @@ final class EtcdMembers {
         String text = end < 0 ? "" : answer.substring(end + 4).strip();
         String[] parts = status.split(" ", 3);
         if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
-            throw new EtcdError("etcd at " + endpoint + " (" + path + "): not an HTTP answer: " + abbreviate(status));
+            throw new EtcdError("etcd at " + endpoint + " (" + path + "): not an HTTP answer: " + EtcdHealthProbe.abbreviate(status));
         }
         JsonNode json;
         try {
             json = JSON.readTree(text);
         } catch (RuntimeException e) {
-            throw new EtcdError("etcd at " + endpoint + " (" + path + "): HTTP " + parts[1] + ", not JSON: " + abbreviate(text));
+            throw new EtcdError("etcd at " + endpoint + " (" + path + "): HTTP " + parts[1] + ", not JSON: " + EtcdHealthProbe.abbreviate(text));
         }
         if (!parts[1].equals("200") || json.has("error") && !json.path("error").asString("").isEmpty()) {
-            String message = json.path("message").asString(json.path("error").asString(abbreviate(text)));
+            String message = json.path("message").asString(json.path("error").asString(EtcdHealthProbe.abbreviate(text)));
             throw new EtcdError("etcd at " + endpoint + " (" + path + ") says: " + message);
         }
         return json;
-    }
-
-    private static String readAnswer(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        int n;
-        while (out.size() < MAX_ANSWER && (n = in.read(buf)) >= 0) {
-            out.write(buf, 0, n);
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 300 ? s : s.substring(0, 300) + "...";
     }
 
     private static byte[] read(Path file) {
