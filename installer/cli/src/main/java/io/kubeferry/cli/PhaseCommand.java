@@ -37,15 +37,7 @@ final class PhaseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        java.util.Optional<io.kubeferry.plan.InstallerBundle> b = io.kubeferry.plan.InstallerBundle.current();
-        if (bundle != null) {
-            b = io.kubeferry.plan.InstallerBundle.at(bundle);
-            if (b.isEmpty()) {
-                throw new BadInputException("--bundle " + bundle, "no unpacked bundle there (no bundle.yaml and"
-                        + " templates/); name the directory that tar xzf made of the bundle");
-            }
-        }
-        var chosen = b;
+        var chosen = BundleOption.resolve(bundle);
         var action = Actions.phase(name, () -> io.kubeferry.install.InstallRun.forBundle(chosen, true, false)).orElseThrow(() -> new BadInputException("phase " + name,
                 "no such phase; choose one of " + String.join(", ", Actions.phaseTitles().keySet())));
         options.runner().run(action);

@@ -15,6 +15,16 @@ public record Inventory(Path source, ClusterSpec cluster, List<Host> hosts) {
         hosts = List.copyOf(hosts);
     }
 
+    /**
+     * The same inventory asking for another Kubernetes version ({@code installer upgrade} with an inventory that still
+     * names the version the cluster runs).
+     */
+    public Inventory withKubernetesVersion(KubernetesVersion version) {
+        ClusterSpec c = cluster;
+        return new Inventory(source, new ClusterSpec(c.name(), version, c.controlPlaneEndpoint(), c.networking(),
+                c.certificates(), c.extraArgs(), c.imageRepository(), c.etcd()), hosts);
+    }
+
     public List<Host> controlPlanes() {
         return hosts.stream().filter(h -> h.has(Role.CONTROL_PLANE)).toList();
     }

@@ -14,10 +14,18 @@ import java.util.Optional;
  *                     such as {@code check}); otherwise the first failure stops the run
  * @param changesState the action writes the cluster's state directory (certificates, records): it runs holding
  *                     the directory's lock, so two such commands never interleave
+ * @param input        the inventory as this action reads it, from the one the user wrote (upgrade: the bundle's
+ *                     version when the inventory still names the cluster's); identity for every other action
  */
-public record Action(String name, String description, List<Phase> phases, boolean keepGoing, boolean changesState) {
+public record Action(String name, String description, List<Phase> phases, boolean keepGoing, boolean changesState,
+                     java.util.function.UnaryOperator<io.kubeferry.inventory.Inventory> input) {
     public Action {
         phases = List.copyOf(phases);
+        java.util.Objects.requireNonNull(input, "input");
+    }
+
+    public Action(String name, String description, List<Phase> phases, boolean keepGoing, boolean changesState) {
+        this(name, description, phases, keepGoing, changesState, java.util.function.UnaryOperator.identity());
     }
 
     public Action(String name, String description, List<Phase> phases, boolean keepGoing) {
@@ -37,7 +45,7 @@ public record Action(String name, String description, List<Phase> phases, boolea
         for (Phase p : phases) {
             if (p.name().equals(phaseName)) {
                 out.add(p);
-                return Optional.of(new Action("phase-" + phaseName, p.title(), out, false, changesState));
+                return Optional.of(new Action("phase-" + phaseName, p.title(), out, false, changesState, input));
             }
             if (p.readOnly() || p.preparesLaterPhases()) {
                 out.add(p);

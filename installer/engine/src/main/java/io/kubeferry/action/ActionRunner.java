@@ -92,7 +92,7 @@ public final class ActionRunner {
                 || p.usesSsh());
         InventoryLoader.Loaded loaded = new InventoryLoader().read(inventoryFile,
                 touchesHosts ? InventoryLoader.Use.HOSTS : InventoryLoader.Use.LOCAL);
-        Inventory inventory = loaded.inventory();
+        Inventory inventory = action.input().apply(loaded.inventory());
         List<Problem> problems = new ArrayList<>();
         for (Phase p : action.phases()) {
             try {

@@ -142,6 +142,43 @@ public final class Actions {
     }
 
     /**
+     * {@code installer upgrade}: the cluster's version checked against the new bundle's (one minor at a time), preflight
+     * against it, etcd's snapshot saved here, the certificates renewed, the new plan made and its files and images put
+     * on every host (the new kubelet and etcd only staged), then the control planes one at a time, the addons, the
+     * workers (drained) {@code --concurrency} at a time. A failure stops at its host; running it again goes on.
+     */
+    public static Action upgrade(io.kubeferry.install.UpgradeRun up) {
+        InstallRun run = up.install();
+        DistributePhase distribute = new DistributePhase(run, Set.of("kubelet", "etcd"));
+        List<Phase> phases = List.of(
+                new VerifyBundlePhase(run),
+                new ConnectPhase(),
+                new GatherFactsPhase(),
+                new io.kubeferry.install.UpgradeCheckPhase(up),
+                new PreflightPhase(run),
+                new io.kubeferry.install.EtcdSnapshotPhase(up),
+                new io.kubeferry.install.UpgradeRenewPhase(up, new PkiService()),
+                new PlanPhase(run),
+                distribute,
+                new RuntimePhase(run),
+                new io.kubeferry.install.EtcdHealthPhase(),
+                io.kubeferry.install.UpgradeRollPhase.etcdHosts(up, distribute),
+                io.kubeferry.install.UpgradeRollPhase.controlPlanes(up, distribute),
+                new FinishClusterPhase(run),
+                io.kubeferry.install.UpgradeRollPhase.workers(up, distribute),
+                new NodesPhase(run),
+                new SummaryPhase());
+        return new Action("upgrade", "upgrade the cluster to the bundle's Kubernetes version", phases, false, true,
+                up::inventoryFor);
+    }
+
+    /** {@code installer upgrade --rollback}: the hosts holding an upgrade backup get their previous files back. */
+    public static Action upgradeRollback(io.kubeferry.install.ClusterApi api) {
+        return new Action("upgrade-rollback", "return the upgraded hosts to their files from before the upgrade",
+                List.of(new ConnectPhase(), new io.kubeferry.install.UpgradeRollbackPhase(api)), false, true);
+    }
+
+    /**
      * {@code installer reset}: undo on the named hosts (every host when empty) what the install did there, from
      * what it recorded; connects only to those hosts.
      */

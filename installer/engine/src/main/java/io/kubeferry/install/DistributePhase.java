@@ -17,6 +17,7 @@ import io.kubeferry.pki.PkiService;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,10 +34,20 @@ import java.util.concurrent.Future;
 public final class DistributePhase extends HostPhase {
     private final InstallRun run;
     private final Object prepareLock = new Object();
+    private final Set<String> held;
     private boolean prepared;
 
     public DistributePhase(InstallRun run) {
+        this(run, Set.of());
+    }
+
+    /**
+     * @param held binaries sent but not installed here (upgrade: a node's new kubelet goes in during that node's turn,
+     *             after its drain; a new etcd one member at a time): {@link #installHeld} installs them
+     */
+    public DistributePhase(InstallRun run, Set<String> held) {
         this.run = run;
+        this.held = Set.copyOf(held);
     }
 
     @Override
@@ -61,7 +72,7 @@ public final class DistributePhase extends HostPhase {
         BundleManifest m = run.bundle().manifest();
         for (Send s : sends(ctx, host, remote)) {
             send(ctx, host, remote, s.bundlePath(), s.placement() == null ? 0644 : 0755);
-            if (s.placement() == null) {
+            if (s.placement() == null || held.contains(s.placement().name())) {
                 continue;
             }
             BundleBinaries.Placement p = s.placement();
@@ -179,7 +190,8 @@ public final class DistributePhase extends HostPhase {
             if (differs(remote, BundleBinaries.stagedPath(b.path()), sha)) {
                 ctx.plan().change(host.name(), title(), "copy " + b.path() + " (" + size(m, b.path()) + ")");
             }
-            ctx.plan().change(host.name(), title(), "install " + p.name() + " " + b.version() + " (" + p.marker() + ")");
+            ctx.plan().change(host.name(), title(), "install " + p.name() + " " + b.version() + " (" + p.marker() + ")"
+                    + (held.contains(p.name()) ? " in the host's own turn" : ""));
         }
         if (m.imageArchive() != null && node && !RuntimePhase.imagesImported(remote, sha256(m, m.imageArchive()))
                 && differs(remote, BundleBinaries.stagedPath(m.imageArchive()), sha256(m, m.imageArchive()))) {
@@ -195,6 +207,34 @@ public final class DistributePhase extends HostPhase {
                         + ", sha256 " + ContentHash.sha256Hex(f.content()).substring(0, 12) + ")");
             }
         }
+    }
+
+    /** The held binaries this host still needs installed (sent already by this phase). */
+    public List<String> heldToInstall(RunContext ctx, Host host, RemoteHost remote) {
+        BundleManifest m = run.bundle().manifest();
+        return BundleBinaries.placementsFor(ctx.inventory(), host).stream().filter(p -> held.contains(p.name()))
+                .filter(p -> needsInstall(remote, p, sha256(m, binary(m, p.name(), arch(ctx, host)).path())))
+                .map(BundleBinaries.Placement::name).toList();
+    }
+
+    /**
+     * Installs a held binary from where this phase staged it (the caller restarts what runs it).
+     *
+     * @return true when it was installed now, false when it already was
+     */
+    public boolean installHeld(RunContext ctx, Host host, RemoteHost remote, String name) {
+        BundleManifest m = run.bundle().manifest();
+        BundleBinaries.Placement p = BundleBinaries.placementsFor(ctx.inventory(), host).stream()
+                .filter(x -> x.name().equals(name)).findFirst().orElseThrow(() -> new IllegalStateException(
+                        host.name() + " gets no " + name));
+        BundleManifest.Binary b = binary(m, name, arch(ctx, host));
+        String sha = sha256(m, b.path());
+        send(ctx, host, remote, b.path(), 0755); // sent by this phase already: a hash check only
+        boolean installed = remote.execChecked(BundleBinaries.installCommand(p, b, sha)).stdout().contains("installed");
+        if (installed) {
+            ctx.changed(host.name(), "installed " + name + " " + b.version());
+        }
+        return installed;
     }
 
     private void send(RunContext ctx, Host host, RemoteHost remote, String bundlePath, int mode) {

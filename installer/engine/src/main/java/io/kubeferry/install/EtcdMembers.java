@@ -37,6 +37,9 @@ final class EtcdMembers {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int TIMEOUT_MILLIS = 15_000;
     private static final int MAX_ANSWER = 1024 * 1024;
+    private static final int SNAPSHOT_TIMEOUT_MILLIS = 120_000;
+    /** etcd sends 32 KiB chunks: about 44 KiB of base64 a line. */
+    private static final int MAX_CHUNK_LINE = 8 * 1024 * 1024;
 
     /** One member as etcd lists it; an added member not started yet has no name. */
     record Member(String id, String name, List<String> peerUrls, List<String> clientUrls, boolean learner) {
@@ -169,28 +172,105 @@ final class EtcdMembers {
         return out;
     }
 
-    /** One POST; HTTP/1.0 so that etcd answers once, unchunked, and closes. */
-    private JsonNode call(String path, JsonNode body) {
-        String host = endpoint.getHost().replace("[", "").replace("]", "");
-        byte[] content = JSON.writeValueAsBytes(body);
-        String answer;
-        try (Socket plain = new Socket()) {
-            plain.connect(dial, TIMEOUT_MILLIS);
-            plain.setSoTimeout(TIMEOUT_MILLIS);
-            try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(plain, host, endpoint.getPort(), false)) {
-                SSLParameters params = s.getSSLParameters();
-                params.setEndpointIdentificationAlgorithm("HTTPS");
-                s.setSSLParameters(params);
-                s.startHandshake();
-                s.getOutputStream().write(("POST " + path + " HTTP/1.0\r\nHost: " + endpoint.getRawAuthority()
-                        + "\r\nContent-Type: application/json\r\nContent-Length: " + content.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                s.getOutputStream().write(content);
-                s.getOutputStream().flush();
-                answer = EtcdHealthProbe.readAnswer(s.getInputStream(), MAX_ANSWER);
+    /**
+     * A snapshot of etcd's database ({@code POST /v3/maintenance/snapshot}, as {@code etcdctl snapshot save}) streamed
+     * into {@code out} (never held in memory): the gateway's answer is one JSON message per line, each a base64 chunk;
+     * etcd's last chunk is the sha256 of all before it, checked here (etcdctl's restore checks it again).
+     *
+     * @return the file's size
+     */
+    long snapshot(Path out) {
+        String path = "/v3/maintenance/snapshot";
+        try (Socket plain = new Socket(); SSLSocket s = open(plain, SNAPSHOT_TIMEOUT_MILLIS)) {
+            send(s, path, "{}".getBytes(StandardCharsets.US_ASCII));
+            java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 1 << 16);
+            String status = new String(line(in, 4096), StandardCharsets.ISO_8859_1).strip();
+            while (line(in, 64 * 1024).length > 0) {
+                // headers: not needed
             }
+            if (!status.matches("HTTP/1\\.[01] 200.*")) {
+                throw new EtcdError("etcd at " + endpoint + " (" + path + "): " + EtcdHealthProbe.abbreviate(status + " "
+                        + EtcdHealthProbe.readAnswer(in, MAX_ANSWER)));
+            }
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] tail = new byte[0]; // the last 32 bytes seen, not yet hashed: etcd's checksum once the stream ends
+            long size = 0;
+            try (var file = new java.io.BufferedOutputStream(Files.newOutputStream(out))) {
+                for (byte[] l = line(in, MAX_CHUNK_LINE); l.length > 0; l = line(in, MAX_CHUNK_LINE)) {
+                    JsonNode msg = JSON.readTree(l);
+                    if (msg.has("error")) {
+                        throw new EtcdError("etcd at " + endpoint + " (" + path + ") says: "
+                                + msg.path("error").path("message").asString(EtcdHealthProbe.abbreviate(msg.toString())));
+                    }
+                    byte[] chunk = java.util.Base64.getDecoder().decode(msg.path("result").path("blob").asString(""));
+                    file.write(chunk);
+                    size += chunk.length;
+                    byte[] joined = new byte[tail.length + chunk.length];
+                    System.arraycopy(tail, 0, joined, 0, tail.length);
+                    System.arraycopy(chunk, 0, joined, tail.length, chunk.length);
+                    int keep = Math.min(32, joined.length);
+                    sha.update(joined, 0, joined.length - keep);
+                    tail = java.util.Arrays.copyOfRange(joined, joined.length - keep, joined.length);
+                }
+            }
+            if (size < 32 || !java.security.MessageDigest.isEqual(sha.digest(), tail)) {
+                throw new EtcdError("etcd at " + endpoint + ": the snapshot (" + size + " bytes) does not end with the"
+                        + " sha256 of its content: cut short; try again");
+            }
+            return size;
         } catch (IOException e) {
-            throw new EtcdError("etcd at " + endpoint + " (" + path + "): " + EtcdHealthProbe.failure(e, false, host,
+            throw new EtcdError("etcd at " + endpoint + " (" + path + "): " + EtcdHealthProbe.failure(e, false,
+                    endpoint.getHost(), "through its SSH forward"));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One line of the answer without its end of line; empty at the end of the stream or for an empty line. */
+    private static byte[] line(java.io.InputStream in, int max) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+            if (b.size() >= max) {
+                throw new IOException("an answer line longer than " + max + " bytes");
+            }
+            b.write(c);
+        }
+        byte[] out = b.toByteArray();
+        return out.length > 0 && out[out.length - 1] == '\r' ? java.util.Arrays.copyOf(out, out.length - 1) : out;
+    }
+
+    /** TLS over {@code plain} connected to {@link #dial}, the member's own name verified. */
+    private SSLSocket open(Socket plain, int timeoutMillis) throws IOException {
+        plain.connect(dial, TIMEOUT_MILLIS);
+        plain.setSoTimeout(timeoutMillis);
+        SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(plain, host(), endpoint.getPort(), false);
+        SSLParameters params = s.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        s.setSSLParameters(params);
+        s.startHandshake();
+        return s;
+    }
+
+    /** One POST; HTTP/1.0 so that etcd answers once, unchunked, and closes. */
+    private void send(SSLSocket s, String path, byte[] content) throws IOException {
+        s.getOutputStream().write(("POST " + path + " HTTP/1.0\r\nHost: " + endpoint.getRawAuthority()
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + content.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(content);
+        s.getOutputStream().flush();
+    }
+
+    private String host() {
+        return endpoint.getHost().replace("[", "").replace("]", "");
+    }
+
+    private JsonNode call(String path, JsonNode body) {
+        String answer;
+        try (Socket plain = new Socket(); SSLSocket s = open(plain, TIMEOUT_MILLIS)) {
+            send(s, path, JSON.writeValueAsBytes(body));
+            answer = EtcdHealthProbe.readAnswer(s.getInputStream(), MAX_ANSWER);
+        } catch (IOException e) {
+            throw new EtcdError("etcd at " + endpoint + " (" + path + "): " + EtcdHealthProbe.failure(e, false, host(),
                     "through its SSH forward"));
         }
         int end = answer.indexOf("\r\n\r\n");

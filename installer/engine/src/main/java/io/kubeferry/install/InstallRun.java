@@ -43,8 +43,11 @@ public final class InstallRun {
 
     /** As {@link #forThisInstaller}, with the bundle given (empty: none; {@link #checkBundle} then says so). */
     public static InstallRun forBundle(Optional<InstallerBundle> bundle, boolean fixHosts, boolean apiThroughSsh) {
-        return new InstallRun(bundle, ClusterPlanner.forThisInstaller(new io.kubeferry.pki.PkiService(),
-                Optional.empty()), fixHosts, new RelayDistributor(), new ClusterApi(apiThroughSsh));
+        // the templates of that very bundle (upgrade and `phase --bundle` name another than the installer's own)
+        io.kubeferry.render.TemplateSource templates = bundle.map(b -> io.kubeferry.render.TemplateSource.directory(b.templates()))
+                .orElseGet(io.kubeferry.render.TemplateSource::builtIn);
+        return new InstallRun(bundle, new ClusterPlanner(new io.kubeferry.pki.PkiService(), templates, bundle), fixHosts,
+                new RelayDistributor(), new ClusterApi(apiThroughSsh));
     }
 
     /** How the installer reaches the cluster's API. */

@@ -62,7 +62,7 @@ public final class WaitControlPlanePhase extends HostPhase {
      * Waits on the host until its API server answers HTTPS at all (any status): before that, a connection through
      * an SSH tunnel fails like a TLS error, which the API client rightly does not retry.
      */
-    private static void apiServerListening(RunContext ctx, Host host, RemoteHost remote) {
+    static void apiServerListening(RunContext ctx, Host host, RemoteHost remote) {
         int port = ctx.inventory().cluster().controlPlaneEndpoint().port();
         String loop = "command -v curl >/dev/null 2>&1 || exit 0; i=0; while [ $i -lt " + API_LISTEN_SECONDS + " ]; do"
                 + " code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 https://127.0.0.1:" + port + "/readyz 2>/dev/null);"

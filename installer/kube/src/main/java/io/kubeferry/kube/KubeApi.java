@@ -153,6 +153,11 @@ public final class KubeApi implements AutoCloseable {
         return url;
     }
 
+    /** The API server's {@code /version} gitVersion (e.g. v1.33.5): the version the answering server runs. */
+    public String gitVersion() {
+        return call("get /version", () -> client.getKubernetesVersion().getGitVersion());
+    }
+
     /**
      * Server-side applies every document of a multi-document YAML, in order, with field manager
      * {@value #FIELD_MANAGER} and forced conflicts (as kubeadm does for the objects it owns).

@@ -77,6 +77,16 @@ public final class PkiService {
                 ALL.equals(nameOrAll) ? Set.copyOf(names) : Set.of(nameOrAll), ALL.equals(nameOrAll));
     }
 
+    /**
+     * As kubeadm's upgrade renews: every leaf certificate and kubeconfig re-signed with the same CAs, except
+     * kubelet.conf (the kubelet rotates its own client certificate).
+     */
+    public PkiReport renewForUpgrade(Inventory inventory, StateLock lock) {
+        Set<String> names = new java.util.TreeSet<>(checkRenewable(inventory, ALL));
+        names.remove("kubelet.conf");
+        return Generation.run(inventory, lock, clock.instant(), names, true);
+    }
+
     private static List<String> checkRenewable(Inventory inventory, String nameOrAll) {
         List<String> names = renewableNames(inventory);
         if (!ALL.equals(nameOrAll) && !names.contains(nameOrAll)) {
