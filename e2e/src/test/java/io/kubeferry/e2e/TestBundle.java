@@ -114,7 +114,7 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
 
     private static final Map<Release, TestBundle> SHARED = new HashMap<>();
 
-    /** The 1.32.9 bundle for this JVM: built on first use (about a quarter of a minute), then shared by every test. */
+    /** The 1.32.9 bundle for this JVM: built on first use (about 20 s), then shared by every test. */
     public static TestBundle shared() throws IOException, InterruptedException {
         return shared(Release.CURRENT);
     }
