@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -37,22 +38,30 @@ import java.util.regex.Pattern;
  * The test bundle the install tests install from: a real Kubernetes 1.32.9 bundle built by bundle-builder's Java API
  * from the default spec ({@code bundle-builder/specs/kubernetes-1.32.yaml}), with every upstream URL and registry
  * mirrored to a local file server and Debian's docker-registry on 127.0.0.1, and real parts wherever this machine has
- * them:
+ * them. {@link #sharedNext()} builds the same from {@code bundle-builder/specs/kubernetes-1.33.yaml} (Kubernetes
+ * 1.33.5, the images of {@code images/kubernetes-1.33.txt}), the bundle an upgrade test upgrades to: its parts are
+ * the same binaries, only the Kubernetes version, the kubelet stand-in's reported version and the images differ.
+ * The parts:
  * <ul>
  *   <li>containerd, ctr, containerd-shim-runc-v2 (Debian 13's 1.7.24), etcd and etcdctl (Debian 13's 3.5.16) and
  *       kubectl (Debian 13's 1.32.3), unpacked by {@code scripts/fetch-debian-tools.sh}; runc and the CNI plugins from
  *       this machine's Debian 12 packages. Each is packed as its project publishes it (release archive or bare binary)
  *       with its checksum file next to it in the upstream form, and the spec's {@code versions:} are the versions the
  *       binaries themselves report;</li>
- *   <li>kubelet: the kubelet stand-in's launcher script (it runs this JVM's Java with this JVM's class path);</li>
+ *   <li>kubelet: the kubelet stand-in's launcher script (it runs this JVM's Java with this JVM's class path), reporting
+ *       the bundle's Kubernetes version ({@code kubelet --version} and the Node's kubeletVersion:
+ *       {@code v1.32.9-standin});</li>
  *   <li>crictl: a STAND-IN (no crictl exists here, and the spec requires one): a sh script saying so;</li>
- *   <li>images: every image of {@code images/kubernetes-1.32.txt}, pushed with skopeo under the mirror paths;</li>
+ *   <li>images: every image of {@code images/kubernetes-1.32.txt}, pushed with skopeo under the mirror paths (one
+ *       stand-in image per reference);</li>
  *   <li>the real installer jar ({@code installer/cli/target/installer.jar}) and templates. No Java runtime: jlink is
  *       slow and memory-hungry on the test machine, so {@code ./install} runs {@code java} from PATH or
  *       {@code KUBEFERRY_JAVA}.</li>
  * </ul>
- * {@link #shared()} builds once per JVM under {@code e2e/target/test-bundle/}; {@link #main} builds one from the command
- * line ({@code scripts/test-bundle.sh}).
+ * {@link #shared()} builds once per JVM under {@code e2e/target/test-bundle/}, {@link #sharedNext()} under
+ * {@code e2e/target/test-bundle-next/}: both can be used in the same JVM (each build runs its own local registry and
+ * file server, stopped once its archive is made). {@link #main} builds one from the command line
+ * ({@code scripts/test-bundle.sh}).
  *
  * @param archive       the bundle's tar.gz
  * @param dir           the bundle unpacked ({@code tar xzf}): the directory holding {@code install} and {@code bundle.yaml}
@@ -62,6 +71,8 @@ import java.util.regex.Pattern;
  */
 public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolean realEtcdImage, Duration elapsed) {
     public static final String KUBERNETES_VERSION = "1.32.9";
+    /** The version {@link #sharedNext()} carries: what an upgrade test upgrades {@link #KUBERNETES_VERSION} to. */
+    public static final String NEXT_KUBERNETES_VERSION = "1.33.5";
     public static final String ARCH = "amd64";
     /** The Debian 13 parts; {@code KUBEFERRY_TOOLS} moves them, as in scripts/fetch-debian-tools.sh. */
     static final Path DEBIAN_13_TOOLS = Path.of(System.getenv().getOrDefault("KUBEFERRY_TOOLS", "/var/lib/kubeferry-tools/trixie"));
@@ -70,28 +81,74 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
     /** In a build directory: it may be emptied by the next build. */
     static final String MARKER = ".kubeferry-test-bundle";
 
-    private static TestBundle shared;
+    /**
+     * Which Kubernetes a test bundle carries.
+     *
+     * @param kubernetesVersion the spec's kubernetesVersion
+     * @param spec              the default spec the test spec extends, in the repository
+     * @param imageList         the image list that spec names, in the repository
+     * @param sharedDir         where the JVM's shared build goes, in the repository
+     */
+    public record Release(String kubernetesVersion, String spec, String imageList, String sharedDir) {
+        public static final Release CURRENT = new Release(KUBERNETES_VERSION, "bundle-builder/specs/kubernetes-1.32.yaml",
+                "images/kubernetes-1.32.txt", "e2e/target/test-bundle");
+        public static final Release NEXT = new Release(NEXT_KUBERNETES_VERSION, "bundle-builder/specs/kubernetes-1.33.yaml",
+                "images/kubernetes-1.33.txt", "e2e/target/test-bundle-next");
 
-    /** The bundle for this JVM: built on first use (about half a minute), then shared by every test. */
-    public static synchronized TestBundle shared() throws IOException, InterruptedException {
-        if (shared == null) {
-            Path dir = repoRoot().resolve("e2e/target/test-bundle");
-            Processes.run(List.of("rm", "-rf", "--", dir.toString())); // this module's own build output
-            shared = build(dir, System.out);
+        /** "1.32" of 1.32.9. */
+        public String minor() {
+            return kubernetesVersion.substring(0, kubernetesVersion.lastIndexOf('.'));
         }
-        return shared;
+
+        /** What this bundle's kubelet stand-in reports: {@code kubelet --version} and the Node's kubeletVersion. */
+        public String kubeletVersion() {
+            return "v" + kubernetesVersion + "-standin";
+        }
+
+        static Release of(String kubernetesVersion) {
+            return List.of(CURRENT, NEXT).stream().filter(r -> r.kubernetesVersion().equals(kubernetesVersion)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no test bundle of Kubernetes " + kubernetesVersion
+                            + ": " + CURRENT.kubernetesVersion() + " or " + NEXT.kubernetesVersion()));
+        }
     }
 
-    /** {@code TestBundle OUT_DIR}: builds the test bundle into OUT_DIR (emptied first) and prints where it is. */
+    private static final Map<Release, TestBundle> SHARED = new HashMap<>();
+
+    /** The 1.32.9 bundle for this JVM: built on first use (about 20 s), then shared by every test. */
+    public static TestBundle shared() throws IOException, InterruptedException {
+        return shared(Release.CURRENT);
+    }
+
+    /** The 1.33.5 bundle for this JVM (an upgrade's target), built on first use, then shared; {@link #shared()} stays usable. */
+    public static TestBundle sharedNext() throws IOException, InterruptedException {
+        return shared(Release.NEXT);
+    }
+
+    private static synchronized TestBundle shared(Release release) throws IOException, InterruptedException {
+        TestBundle b = SHARED.get(release);
+        if (b == null) {
+            Path dir = repoRoot().resolve(release.sharedDir());
+            Processes.run(List.of("rm", "-rf", "--", dir.toString())); // this module's own build output
+            b = build(release, dir, System.out);
+            SHARED.put(release, b);
+        }
+        return b;
+    }
+
+    /**
+     * {@code TestBundle OUT_DIR [KUBERNETES_VERSION]}: builds the test bundle (1.32.9, or 1.33.5) into OUT_DIR (emptied
+     * first) and prints where it is.
+     */
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: TestBundle OUT_DIR   (builds the Kubernetes " + KUBERNETES_VERSION
-                    + " test bundle into OUT_DIR, which is emptied first)");
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: TestBundle OUT_DIR [KUBERNETES_VERSION]   (builds the Kubernetes " + KUBERNETES_VERSION
+                    + " test bundle, or the " + NEXT_KUBERNETES_VERSION + " one, into OUT_DIR, which is emptied first)");
             System.exit(2);
         }
         TestBundle b;
         try {
-            b = build(Path.of(args[0]).toAbsolutePath(), System.out);
+            Release release = args.length == 2 ? Release.of(args[1]) : Release.CURRENT;
+            b = build(release, Path.of(args[0]).toAbsolutePath(), System.out);
         } catch (IllegalArgumentException badOutDir) {
             System.err.println("error: " + badOutDir.getMessage());
             System.exit(2);
@@ -101,15 +158,23 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
         System.out.println("unpacked: " + b.dir());
     }
 
-    /** Builds the bundle in {@code work} (emptied first): parts, servers, spec, build, unpack. */
+    /** Builds the 1.32.9 bundle in {@code work} (emptied first). */
     public static TestBundle build(Path work, PrintStream log) throws IOException, InterruptedException {
+        return build(Release.CURRENT, work, log);
+    }
+
+    /**
+     * Builds {@code release}'s bundle in {@code work} (emptied first): parts, servers, spec, build, unpack. The local
+     * registry and file server are this build's own, stopped at its end: the bundle holds everything they served.
+     */
+    public static TestBundle build(Release release, Path work, PrintStream log) throws IOException, InterruptedException {
         long start = System.nanoTime();
         Path root = repoRoot();
         ensureDebianTools(root);
         emptyWorkDir(work);
         try (LocalRegistry registry = LocalRegistry.start(work.resolve("registry"), null, null);
              FileServer files = new FileServer()) {
-            Path specFile = writeSpec(root, work.resolve("spec"), files.base(), registry.host());
+            Path specFile = writeSpec(release, root, work.resolve("spec"), files.base(), registry.host());
             BundleSpec spec = new SpecReader().read(specFile);
             serveBinaries(spec, work.resolve("parts"), files);
             long partsDone = System.nanoTime();
@@ -160,8 +225,12 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
         Files.writeString(work.resolve(MARKER), "made by io.kubeferry.e2e.TestBundle: emptied on the next build\n");
     }
 
-    /** The spec: the default 1.32 spec, with the versions of the parts packed here and everything mirrored locally. */
-    static Path writeSpec(Path root, Path dir, String fileServer, String registry) throws IOException, InterruptedException {
+    /**
+     * The spec: the release's default spec, with the versions of the parts packed here and everything mirrored locally.
+     * The parts are the same for every release (this machine has one containerd, etcd...): their {@code versions:}
+     * override the spec's.
+     */
+    static Path writeSpec(Release release, Path root, Path dir, String fileServer, String registry) throws IOException, InterruptedException {
         Path tools = DEBIAN_13_TOOLS.resolve("usr/bin");
         String spec = """
                 # Written by io.kubeferry.e2e.TestBundle: the default spec with this machine's real parts and stand-ins.
@@ -173,7 +242,7 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                   runc: %5$s
                   cniPlugins: %6$s
                 binaries:
-                  # Debian 13's kubectl is a 1.32 patch other than the cluster's: say which
+                  # Debian 13's kubectl (1.32.3) is not the cluster's version: say which
                   - name: kubectl
                     url: https://dl.k8s.io/release/v${kubectl}/bin/linux/${arch}/kubectl
                     version: ${kubectl}
@@ -186,7 +255,7 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                   - {prefix: "docker.io/", replacement: "%8$s/docker.io/"}
                 registries:
                   - {host: "%8$s", plainHttp: true}
-                """.formatted(root.resolve("bundle-builder/specs/kubernetes-1.32.yaml"),
+                """.formatted(root.resolve(release.spec()),
                 version(List.of(tools.resolve("containerd").toString(), "--version"), "containerd (\\d+\\.\\d+\\.\\d+)"),
                 version(List.of(tools.resolve("etcd").toString(), "--version"), "etcd Version: (\\d+\\.\\d+\\.\\d+)"),
                 version(List.of(tools.resolve("kubectl").toString(), "version", "--client"), "Client Version: v(\\d+\\.\\d+\\.\\d+)"),
@@ -194,7 +263,7 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                 // the plugins do not know their version: their package does
                 version(List.of("dpkg-query", "-W", "-f", "${Version}\\n", "containernetworking-plugins"), "^(\\d+\\.\\d+\\.\\d+)"),
                 fileServer, registry);
-        Path file = Files.createDirectories(dir).resolve("kubernetes-1.32-test.yaml");
+        Path file = Files.createDirectories(dir).resolve("kubernetes-" + release.minor() + "-test.yaml");
         Files.writeString(file, spec);
         return file;
     }
@@ -224,9 +293,9 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
         Path tools = DEBIAN_13_TOOLS.resolve("usr/bin");
         Path out = dir.resolve(upstreamName);
         switch (name) {
-            case "kubelet" -> {
+            case "kubelet" -> { // its version is the spec's kubernetesVersion: the stand-in reports it
                 Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-                Files.writeString(out, kubeletLauncher(java, System.getProperty("java.class.path")));
+                Files.writeString(out, kubeletLauncher(java, System.getProperty("java.class.path"), version));
                 Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
             case "kubectl" -> {
@@ -253,33 +322,38 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                 Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
                 tarGz(out, tree, Map.of());
             }
-            default -> throw new IllegalStateException("the 1.32 spec names a binary '" + name + "' that TestBundle has no "
+            default -> throw new IllegalStateException("the spec names a binary '" + name + "' that TestBundle has no "
                     + "part for: add one to TestBundle.part (a real one when this machine has it, else a named stand-in)");
         }
         return out;
     }
 
     /**
-     * crictl STAND-IN (no crictl exists on this machine): the two calls the installer makes to restart a static pod
-     * after its certificates changed and wait for it ({@code ps -q [-a] [--state S] [--name RE]}, {@code stop ID...}),
-     * answered from the kubelet STAND-IN's pod status files; a stop is a request file the kubelet stand-in honours,
-     * returning once the container is down. Every other call fails, saying it is a stand-in.
+     * crictl STAND-IN (no crictl exists on this machine): the calls the installer makes to restart a static pod after
+     * its certificates changed or its manifest was rewritten and wait for it
+     * ({@code ps -q [-a] [--state S] [--name RE] [--image REF]}, {@code stop ID...}), answered from the kubelet
+     * STAND-IN's pod status files; a stop is a request file the kubelet stand-in honours, returning once the container
+     * is down. {@code --image} keeps the containers whose image is REF as written (real crictl resolves REF to an
+     * image and compares ids, so another tag of the same image would match there too; the stand-in images of a
+     * bundle all differ). Every other call fails, saying it is a stand-in. {@code KUBEFERRY_CRICTL_STANDIN_PODS}
+     * moves the status files' directory (for its own tests).
      */
     static final String CRICTL_STAND_IN = """
             #!/bin/sh
             # crictl STAND-IN (Kubeferry test bundle): there is no crictl on the test machine.
-            pods=/var/lib/kubelet/standin-pods
+            pods=${KUBEFERRY_CRICTL_STANDIN_PODS:-/var/lib/kubelet/standin-pods}
             unsupported() { echo "crictl stand-in (kubeferry test bundle): not the real crictl; unsupported: $*" >&2; exit 1; }
             val() { sed -n "s/^$1=//p" "$2"; }
             case "$1" in
             ps)
-                shift; all=0; state=""; name=""; quiet=0
+                shift; all=0; state=""; name=""; image=""; quiet=0
                 while [ $# -gt 0 ]; do
                     case "$1" in
                     -q|--quiet) quiet=1 ;;
                     -a|--all) all=1 ;;
                     --state) shift; state=$1 ;;
                     --name) shift; name=$1 ;;
+                    --image) shift; image=$1 ;;
                     *) unsupported ps "$@" ;;
                     esac
                     shift
@@ -287,7 +361,7 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                 [ "$quiet" = 1 ] || unsupported "ps without -q"
                 for f in "$pods"/*.status; do
                     [ -f "$f" ] || continue
-                    s=$(val state "$f"); c=$(val container "$f"); id=$(basename "$f" .status)
+                    s=$(val state "$f"); c=$(val container "$f"); i=$(val image "$f"); id=$(basename "$f" .status)
                     case "$state" in
                     running|RUNNING) [ "$s" = Running ] || continue ;;
                     exited|EXITED) [ "$s" != Running ] || continue ;;
@@ -295,6 +369,7 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                     *) unsupported "ps --state $state" ;;
                     esac
                     [ -z "$name" ] || printf '%s\n' "$c" | grep -Eq -- "$name" || continue
+                    [ -z "$image" ] || [ "$i" = "$image" ] || continue
                     echo "$id"
                 done
                 ;;
@@ -344,8 +419,10 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
      */
     static boolean pushImages(BundleSpec spec, Path root, Path dir, LocalRegistry registry) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        // STAND-IN images (testbed's StandInImages): etcd holds the real etcd 3.5.16 and etcdctl with their libraries,
-        // the other names are busybox images (the kubelet stand-in only checks that they are present)
+        // STAND-IN images (testbed's StandInImages), one per reference: etcd holds the real etcd 3.5.16 and etcdctl
+        // with their libraries (in the 1.33 bundle, registry.k8s.io/etcd:3.5.21-0 is a STAND-IN for etcd 3.5.21: it
+        // holds the same 3.5.16, the only etcd this machine has), the other names are busybox images (the kubelet
+        // stand-in only checks that they are present; it runs kube-apiserver in process, reporting the image's tag)
         String prefix = registry.host() + "/";
         for (BundleSpec.ImageSpec image : spec.images()) {
             String mirrored = spec.mirrored(image.reference());
@@ -360,9 +437,12 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
         return true;
     }
 
-    /** The kubelet: the STAND-IN's launcher (testbed's KubeletStandIn), running with this JVM's Java and class path. */
-    static String kubeletLauncher(Path java, String classPath) {
-        return KubeletStandIn.launcherScript(java, classPath);
+    /**
+     * The kubelet: the STAND-IN's launcher (testbed's KubeletStandIn), running with this JVM's Java and class path and
+     * reporting {@code v<kubernetesVersion>-standin} (v1.32.9-standin) as its version.
+     */
+    static String kubeletLauncher(Path java, String classPath, String kubernetesVersion) {
+        return KubeletStandIn.launcherScript(java, classPath, "v" + kubernetesVersion + "-standin");
     }
 
     /** The path on the local servers where a mirrored upstream URL points. */

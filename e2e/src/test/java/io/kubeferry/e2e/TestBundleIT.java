@@ -98,6 +98,18 @@ class TestBundleIT {
         assertTrue(crictl.exit() != 0 && crictl.stderr().contains("crictl stand-in"), crictl.stderr());
     }
 
+    /** The kubelet STAND-IN says it is the bundle's Kubernetes version (the Node's kubeletVersion is the same string). */
+    @Test
+    void theKubeletStandInReportsTheBundlesVersion() throws Exception {
+        assertEquals("Kubernetes v1.32.9-standin", kubeletVersion(bundle));
+    }
+
+    /** {@code kubelet --version} of the bundle's kubelet (the stand-in's launcher, run here). */
+    static String kubeletVersion(TestBundle b) throws Exception {
+        Path kubelet = b.dir().resolve(b.manifest().binary("kubelet", "amd64").orElseThrow().path());
+        return Processes.run(List.of(kubelet.toString(), "--version")).strip();
+    }
+
     /**
      * The kubelet stand-in's launcher runs with this JVM's class path: under surefire that must be the real test class
      * path (not only surefire's booter jar), holding the testbed module where the stand-in lives.
@@ -137,9 +149,13 @@ class TestBundleIT {
         return Processes.run(List.of("tar", "tzf", tarGz.toString())).lines().collect(Collectors.toCollection(TreeSet::new));
     }
 
-    /** images/kubernetes-1.32.txt: one reference per line, # comments. */
     private static Set<String> imageList() throws Exception {
-        return Files.readAllLines(TestBundle.repoRoot().resolve("images/kubernetes-1.32.txt")).stream()
+        return imageList(TestBundle.Release.CURRENT);
+    }
+
+    /** The release's image list (images/kubernetes-1.32.txt): one reference per line, # comments. */
+    static Set<String> imageList(TestBundle.Release release) throws Exception {
+        return Files.readAllLines(TestBundle.repoRoot().resolve(release.imageList())).stream()
                 .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#"))
                 .collect(Collectors.toCollection(TreeSet::new));
     }

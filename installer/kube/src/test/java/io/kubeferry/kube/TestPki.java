@@ -26,12 +26,13 @@ import java.util.Set;
 
 /**
  * A cluster's PKI as the installer generates it (PkiService on a one-control-plane inventory whose endpoint is
- * {@value #ENDPOINT}), and a stand-in API server serving with it on 127.0.0.1.
+ * {@value #ENDPOINT}), and a stand-in API server serving with it on 127.0.0.1. Public for the kubelet stand-in's tests
+ * that run the stand-in API server as a static pod (package io.kubeferry.testbed.standin, in this module's tests).
  */
-record TestPki(Path root, Inventory inventory) {
+public record TestPki(Path root, Inventory inventory) {
     static final String ENDPOINT = "kube-api.test.internal";
 
-    static TestPki generate(Path dir, KeyAlgorithm algorithm) {
+    public static TestPki generate(Path dir, KeyAlgorithm algorithm) {
         Host cp1 = new Host("cp1", "127.0.0.1", "127.0.0.1", null, Set.of(Role.CONTROL_PLANE), Map.of(), List.of());
         Networking net = new Networking(Cidr.parse("10.244.0.0/16").orElseThrow(), Cidr.parse("10.96.0.0/12").orElseThrow(),
                 "cluster.local", Networking.Cni.FLANNEL);
@@ -53,7 +54,7 @@ record TestPki(Path root, Inventory inventory) {
         }
     }
 
-    byte[] adminConf() {
+    public byte[] adminConf() {
         return read("admin.conf");
     }
 
@@ -69,7 +70,7 @@ record TestPki(Path root, Inventory inventory) {
     }
 
     /** The kube-apiserver static pod's TLS flags, pointing at this PKI's files (cp1's serving certificate). */
-    Map<String, String> apiServerFlags() {
+    public Map<String, String> apiServerFlags() {
         return Map.of("bind-address", "127.0.0.1", "secure-port", "0",
                 "tls-cert-file", root.resolve("hosts/cp1/apiserver.crt").toString(),
                 "tls-private-key-file", root.resolve("hosts/cp1/apiserver.key").toString(),

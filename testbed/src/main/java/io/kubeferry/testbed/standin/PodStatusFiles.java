@@ -9,8 +9,8 @@ import java.time.Instant;
 /**
  * Where the stand-in writes about its pods: {@code podLogDir} gets each container's output
  * ({@code <namespace>_<pod>/<container>.log}, the kubelet's /var/log/pods layout), and {@code dir} one small file per static pod, {@code <root-dir>/standin-pods/<pod>.status}, for tests and the installer's
- * diagnosis (the real kubelet has its API status instead): {@code key=value} lines pod, container, manifest, state,
- * since, restarts, lastError. Written whole and renamed into place, so a reader never sees half a file. The test
+ * diagnosis (the real kubelet has its API status instead): {@code key=value} lines pod, container, image (the
+ * container's image reference as the manifest writes it), manifest, state, since, restarts, lastError. Written whole and renamed into place, so a reader never sees half a file. The test
  * bundle's crictl STAND-IN reads these files ({@code crictl ps}) and asks for a container's stop with a
  * {@code <pod>.stop} file next to them ({@link #stopRequest}), which the pod's worker honours as the kubelet does a
  * {@code crictl stop}: the container stops, and is started again (restartPolicy Always).
@@ -21,7 +21,9 @@ record PodStatusFiles(Path dir, Path podLogDir) {
     enum State { Waiting, ErrImagePull, Running, Exited, Error, CrashLoopBackOff, NotRun, Removed, Detached }
 
     void write(StaticPod pod, State state, String lastError, int restarts) {
-        String text = "pod=" + pod.fullName() + "\ncontainer=" + pod.containers().get(0).name() + "\nmanifest=" + pod.file() + "\nstate=" + state + "\nsince=" + Instant.now()
+        StaticPod.Container c = pod.containers().get(0);
+        String text = "pod=" + pod.fullName() + "\ncontainer=" + c.name() + "\nimage=" + c.image() + "\nmanifest=" + pod.file()
+                + "\nstate=" + state + "\nsince=" + Instant.now()
                 + "\nrestarts=" + restarts + "\nlastError=" + (lastError == null ? "" : lastError.replace('\n', ' ')) + "\n";
         try {
             Files.createDirectories(dir);

@@ -52,6 +52,17 @@ record StaticPod(Path file, String sha256, String namespace, String name, List<C
             String last = ref.substring(ref.lastIndexOf('/') + 1);
             return last.contains(":") ? last.substring(0, last.indexOf(':')) : last;
         }
+
+        /**
+         * The image's tag: {@code registry.k8s.io/kube-apiserver:v1.33.5} → {@code v1.33.5} (also before a digest,
+         * {@code name:tag@sha256:...}); empty when the reference names none ({@code name} or {@code name@sha256:...}).
+         * A registry's port is no tag: {@code localhost:5000/pause} has none.
+         */
+        Optional<String> imageTag() {
+            String ref = image.contains("@") ? image.substring(0, image.indexOf('@')) : image;
+            String last = ref.substring(ref.lastIndexOf('/') + 1);
+            return last.contains(":") ? Optional.of(last.substring(last.indexOf(':') + 1)) : Optional.empty();
+        }
     }
 
     record Mount(String volume, String mountPath, boolean readOnly) {

@@ -67,7 +67,10 @@ import java.util.stream.Collectors;
  * no label or field selectors, no controllers. See installer/kube/README.md.
  */
 public final class StandInApiServer implements AutoCloseable {
+    /** The version /version reports when none is given (a server built directly, not from a static pod's image). */
     public static final String VERSION = "v1.34.1";
+    /** A Kubernetes release tag, as kube-apiserver images are tagged: v1.33.5, v1.34.0-rc.1. */
+    private static final java.util.regex.Pattern RELEASE_TAG = java.util.regex.Pattern.compile("v(\\d+)\\.(\\d+)\\.\\d+([-+].*)?");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = new YAMLMapper();
     private static final Set<String> PUBLIC_PATHS = Set.of("/healthz", "/livez", "/readyz", "/version");
@@ -81,9 +84,24 @@ public final class StandInApiServer implements AutoCloseable {
      * @param bindAddress   where to listen (tests: 127.0.0.1)
      * @param port          0 for any free port
      * @param etcd          null: /readyz checks nothing beyond the server itself
+     * @param version       what /version reports, a release tag ("v1.33.5"); null: {@link #VERSION}
      */
     public record Settings(InetAddress bindAddress, int port, byte[] servingCertPem, byte[] servingKeyPem,
-                           byte[] clientCaPem, EtcdClient etcd) {
+                           byte[] clientCaPem, EtcdClient etcd, String version) {
+        public Settings {
+            if (version == null) {
+                version = VERSION;
+            } else if (!RELEASE_TAG.matcher(version).matches()) {
+                throw new IllegalArgumentException("the stand-in API server's version must be a release tag like v1.33.5"
+                        + " (the kube-apiserver image's tag), not '" + version + "'");
+            }
+        }
+
+        /** With the default version. */
+        public Settings(InetAddress bindAddress, int port, byte[] servingCertPem, byte[] servingKeyPem, byte[] clientCaPem,
+                        EtcdClient etcd) {
+            this(bindAddress, port, servingCertPem, servingKeyPem, clientCaPem, etcd, null);
+        }
     }
 
     /** The kube-apiserver's etcd client flags: --etcd-servers (comma separated), --etcd-cafile, --etcd-certfile, --etcd-keyfile. */
@@ -101,11 +119,13 @@ public final class StandInApiServer implements AutoCloseable {
     private volatile boolean bootstrapped;
     private final EtcdClient etcd;
     private final HttpClient etcdHttp;
+    private final String kubernetesVersion;
     private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
 
     public StandInApiServer(Settings settings) throws IOException {
         this.clientCas = PemKeys.certificates(settings.clientCaPem(), "--client-ca-file");
         this.etcd = settings.etcd();
+        this.kubernetesVersion = settings.version();
         this.etcdHttp = etcd == null ? null : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
                 .sslContext(clientTls(etcd)).build();
         // with --etcd-servers the objects live in that etcd (shared by every API server of the cluster), else in memory
@@ -200,6 +220,14 @@ public final class StandInApiServer implements AutoCloseable {
      * on --bind-address when given, otherwise on 127.0.0.1 (unlike the real server's 0.0.0.0: a stand-in stays local).
      */
     public static StandInApiServer fromFlags(Map<String, String> flags) throws IOException {
+        return fromFlags(flags, null);
+    }
+
+    /**
+     * As {@link #fromFlags(Map)}, reporting {@code version} at /version: the kube-apiserver image's tag ("v1.33.5"),
+     * as the real server reports the version of the binary its image holds; null: {@link #VERSION}.
+     */
+    public static StandInApiServer fromFlags(Map<String, String> flags, String version) throws IOException {
         EtcdClient etcd = null;
         if (flags.containsKey("etcd-servers")) {
             etcd = new EtcdClient(Arrays.stream(flags.get("etcd-servers").split(",")).map(String::trim).map(URI::create).toList(),
@@ -207,7 +235,7 @@ public final class StandInApiServer implements AutoCloseable {
         }
         return new StandInApiServer(new Settings(InetAddress.getByName(flags.getOrDefault("bind-address", "127.0.0.1")),
                 Integer.parseInt(flags.getOrDefault("secure-port", "6443")), read(flags, "tls-cert-file"),
-                read(flags, "tls-private-key-file"), read(flags, "client-ca-file"), etcd));
+                read(flags, "tls-private-key-file"), read(flags, "client-ca-file"), etcd, version));
     }
 
     private static byte[] read(Map<String, String> flags, String flag) throws IOException {
@@ -216,6 +244,11 @@ public final class StandInApiServer implements AutoCloseable {
             throw new IllegalArgumentException("--" + flag + " is required by the stand-in API server");
         }
         return Files.readAllBytes(Path.of(path));
+    }
+
+    /** What /version reports as gitVersion, without the "-stand-in" suffix: "v1.33.5". */
+    public String kubernetesVersion() {
+        return kubernetesVersion;
     }
 
     public int port() {
@@ -352,7 +385,7 @@ public final class StandInApiServer implements AutoCloseable {
             String gv = path.substring("/openapi/v3/".length());
             List<ApiResource> rs = ApiResource.ALL.stream().filter(r -> openApiKey(r).equals(gv)).toList();
             return rs.isEmpty() ? sendStatus(ex, 404, "NotFound", "the server could not find the requested resource")
-                    : sendJson(ex, 200, openApi(rs));
+                    : sendJson(ex, 200, openApi(rs, kubernetesVersion));
         }
         List<String> seg = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty())
                 .map(s -> URLDecoder.decode(s, StandardCharsets.UTF_8)).toList();
@@ -602,9 +635,9 @@ public final class StandInApiServer implements AutoCloseable {
      * fieldValidation parameter, so kubectl leaves validation to the server (which the stand-in does not do) instead
      * of downloading schemas. No schemas are served.
      */
-    private static ObjectNode openApi(List<ApiResource> rs) {
+    private static ObjectNode openApi(List<ApiResource> rs, String kubernetesVersion) {
         ObjectNode doc = JSON.createObjectNode().put("openapi", "3.0.0");
-        doc.putObject("info").put("title", "Kubernetes (stand-in)").put("version", VERSION);
+        doc.putObject("info").put("title", "Kubernetes (stand-in)").put("version", kubernetesVersion);
         ObjectNode paths = doc.putObject("paths");
         for (ApiResource r : rs) {
             String path = "/" + openApiKey(r) + (r.namespaced() ? "/namespaces/{namespace}/" : "/") + r.plural() + "/{name}";
@@ -620,8 +653,11 @@ public final class StandInApiServer implements AutoCloseable {
     }
 
     private ObjectNode version() {
-        String[] mm = VERSION.substring(1).split("\\.");
-        return JSON.createObjectNode().put("major", mm[0]).put("minor", mm[1]).put("gitVersion", VERSION + "-stand-in")
+        java.util.regex.Matcher m = RELEASE_TAG.matcher(kubernetesVersion);
+        if (!m.matches()) {
+            throw new IllegalStateException("not a release tag: " + kubernetesVersion); // Settings checked it
+        }
+        return JSON.createObjectNode().put("major", m.group(1)).put("minor", m.group(2)).put("gitVersion", kubernetesVersion + "-stand-in")
                 .put("platform", "linux/amd64");
     }
 
