@@ -52,6 +52,28 @@ class CrictlStandInTest {
         assertEquals(List.of("kube-scheduler-cp1"), ps("--name", "scheduler"));
     }
 
+    /** What the installer's diagnosis asks: the exited containers as JSON (id, then name), and a container's last log lines. */
+    @Test
+    void theDiagnosisCallsListExitedContainersAsJsonAndTailTheirLog() throws Exception {
+        Path log = Files.createDirectories(dir.resolve("pods/kube-system_etcd-cp1")).resolve("etcd.log");
+        Files.writeString(log, "line 1\nline 2\nline 3\n");
+        Files.writeString(pods.resolve("etcd-cp1.status"), Files.readString(pods.resolve("etcd-cp1.status")) + "log=" + log + "\n");
+        Processes.Result json = crictl("ps", "-a", "--state", "exited", "-o", "json");
+        assertEquals(0, json.exit(), json.stderr());
+        var parsed = tools.jackson.databind.json.JsonMapper.builder().build().readTree(json.out());
+        assertEquals(1, parsed.path("containers").size(), json.out());
+        assertEquals("etcd-cp1", parsed.path("containers").get(0).path("id").asString());
+        assertEquals("etcd", parsed.path("containers").get(0).path("metadata").path("name").asString());
+        assertEquals("line 2\nline 3\n", crictl("logs", "--tail", "2", "etcd-cp1").out());
+        assertTrue(crictl("logs", "no-such-pod").exit() != 0);
+    }
+
+    private Processes.Result crictl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("env", "KUBEFERRY_CRICTL_STANDIN_PODS=" + pods, "sh", crictl.toString()));
+        cmd.addAll(List.of(args));
+        return Processes.exec(cmd);
+    }
+
     @Test
     void anythingElseSaysItIsAStandIn() throws Exception {
         Processes.Result r = Processes.exec(List.of("env", "KUBEFERRY_CRICTL_STANDIN_PODS=" + pods, "sh", crictl.toString(),

@@ -331,7 +331,8 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
     /**
      * crictl STAND-IN (no crictl exists on this machine): the calls the installer makes to restart a static pod after
      * its certificates changed or its manifest was rewritten and wait for it
-     * ({@code ps -q [-a] [--state S] [--name RE] [--image REF]}, {@code stop ID...}), answered from the kubelet
+     * ({@code ps -q [-a] [--state S] [--name RE] [--image REF]}, {@code stop ID...}), and the diagnosis's
+     * ({@code ps -a --state exited -o json}, {@code logs --tail N ID}: the container's log file), answered from the kubelet
      * STAND-IN's pod status files; a stop is a request file the kubelet stand-in honours, returning once the container
      * is down. {@code --image} keeps the containers whose image is REF as written (real crictl resolves REF to an
      * image and compares ids, so another tag of the same image would match there too; the stand-in images of a
@@ -346,10 +347,11 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
             val() { sed -n "s/^$1=//p" "$2"; }
             case "$1" in
             ps)
-                shift; all=0; state=""; name=""; image=""; quiet=0
+                shift; all=0; state=""; name=""; image=""; quiet=0; json=0
                 while [ $# -gt 0 ]; do
                     case "$1" in
                     -q|--quiet) quiet=1 ;;
+                    -o) shift; [ "$1" = json ] || unsupported "ps -o $1"; json=1 ;;
                     -a|--all) all=1 ;;
                     --state) shift; state=$1 ;;
                     --name) shift; name=$1 ;;
@@ -358,7 +360,9 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                     esac
                     shift
                 done
-                [ "$quiet" = 1 ] || unsupported "ps without -q"
+                [ "$quiet" = 1 ] || [ "$json" = 1 ] || unsupported "ps without -q or -o json"
+                [ "$json" = 0 ] || printf '{"containers": ['
+                sep=""
                 for f in "$pods"/*.status; do
                     [ -f "$f" ] || continue
                     s=$(val state "$f"); c=$(val container "$f"); i=$(val image "$f"); id=$(basename "$f" .status)
@@ -370,8 +374,30 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                     esac
                     [ -z "$name" ] || printf '%s\n' "$c" | grep -Eq -- "$name" || continue
                     [ -z "$image" ] || [ "$i" = "$image" ] || continue
-                    echo "$id"
+                    if [ "$json" = 1 ]; then
+                        [ "$s" = Running ] && cs=CONTAINER_RUNNING || cs=CONTAINER_EXITED
+                        printf '%s\n  {"id": "%s", "metadata": {"name": "%s"}, "image": {"image": "%s"}, "state": "%s"}' \
+                            "$sep" "$id" "$c" "$i" "$cs"
+                        sep=","
+                    else
+                        echo "$id"
+                    fi
                 done
+                [ "$json" = 0 ] || printf '\n]}\n'
+                ;;
+            logs)
+                shift; tail=""
+                while [ $# -gt 1 ]; do
+                    case "$1" in
+                    --tail) shift; tail=$1 ;;
+                    *) unsupported logs "$@" ;;
+                    esac
+                    shift
+                done
+                [ $# -eq 1 ] && [ -f "$pods/$1.status" ] || { echo "crictl stand-in: no container $*" >&2; exit 1; }
+                log=$(val log "$pods/$1.status")
+                [ -f "$log" ] || exit 0
+                if [ -n "$tail" ]; then tail -n "$tail" "$log"; else cat "$log"; fi
                 ;;
             stop)
                 shift; [ $# -gt 0 ] || unsupported "stop without an id"

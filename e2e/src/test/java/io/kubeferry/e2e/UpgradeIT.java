@@ -136,6 +136,8 @@ class UpgradeIT {
         assertTrue(r.output().contains("the upgrade stopped at kf-h2"), r.output());
         assertTrue(r.output().contains("upgraded: kf-h1"), r.output());
         assertTrue(r.output().contains("keeps exiting"), r.output());
+        assertTrue(r.output().contains("container kube-apiserver exited; its last log lines:"), r.output());
+        assertTrue(r.output().contains("STAND-IN fault injection"), "the diagnosis shows the crashed container's log:\n" + r.output());
         assertTrue(r.output().contains("installer upgrade --rollback"), r.output());
         assertTrue(r.output().contains("cluster.kubernetesVersion is " + TestBundle.KUBERNETES_VERSION), r.output());
 

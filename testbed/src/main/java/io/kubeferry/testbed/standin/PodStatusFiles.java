@@ -24,7 +24,8 @@ record PodStatusFiles(Path dir, Path podLogDir) {
         StaticPod.Container c = pod.containers().get(0);
         String text = "pod=" + pod.fullName() + "\ncontainer=" + c.name() + "\nimage=" + c.image() + "\nmanifest=" + pod.file()
                 + "\nstate=" + state + "\nsince=" + Instant.now()
-                + "\nrestarts=" + restarts + "\nlastError=" + (lastError == null ? "" : lastError.replace('\n', ' ')) + "\n";
+                + "\nrestarts=" + restarts + "\nlastError=" + (lastError == null ? "" : lastError.replace('\n', ' '))
+                + "\nlog=" + logPath(pod, c) + "\n";
         try {
             Files.createDirectories(dir);
             Path tmp = dir.resolve("." + pod.name() + ".status.tmp");
@@ -37,9 +38,13 @@ record PodStatusFiles(Path dir, Path podLogDir) {
 
     /** The container's output file, its directory made. */
     Path logFile(StaticPod pod, StaticPod.Container container) throws IOException {
-        Path log = podLogDir.resolve(pod.namespace() + "_" + pod.name()).resolve(container.name() + ".log");
+        Path log = logPath(pod, container);
         Files.createDirectories(log.getParent());
         return log;
+    }
+
+    private Path logPath(StaticPod pod, StaticPod.Container container) {
+        return podLogDir.resolve(pod.namespace() + "_" + pod.name()).resolve(container.name() + ".log");
     }
 
     Path file(String podName) {

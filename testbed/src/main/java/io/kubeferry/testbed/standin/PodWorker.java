@@ -80,6 +80,7 @@ abstract class PodWorker {
             return;
         }
         try {
+            crashIfInjected();
             start();
             started = true;
             startedAt = now;
@@ -117,6 +118,26 @@ abstract class PodWorker {
             StandInLog.error("cannot remove " + request + ": " + e);
         }
         return true;
+    }
+
+    /** The file in the kubelet's root directory listing images whose containers crash at start: tests' fault injection. */
+    static final String CRASH_IMAGES_FILE = "standin-crash-images";
+
+    /**
+     * STAND-IN fault injection (no real kubelet has it): a container whose image is listed in {@value #CRASH_IMAGES_FILE}
+     * next to the status directory exits at start, as a broken image's process does; removing the line lets the next
+     * back-off attempt start it.
+     */
+    private void crashIfInjected() throws java.io.IOException {
+        java.nio.file.Path list = status.dir().getParent() == null ? null : status.dir().getParent().resolve(CRASH_IMAGES_FILE);
+        if (list != null && java.nio.file.Files.isRegularFile(list) && java.nio.file.Files.readAllLines(list).stream()
+                .map(String::strip).anyMatch(container.image()::equals)) {
+            String why = "exited with code 1 at start (STAND-IN fault injection: " + list + " lists " + container.image() + ")";
+            // what the crashed process would have printed, for `crictl logs` (the crictl STAND-IN reads this file)
+            java.nio.file.Files.writeString(status.logFile(pod, container), Instant.now() + " stderr F " + why + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            throw new java.io.IOException(why);
+        }
     }
 
     final void stopForGood(String why) {

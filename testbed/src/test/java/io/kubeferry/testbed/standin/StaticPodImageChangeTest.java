@@ -103,6 +103,29 @@ class StaticPodImageChangeTest {
         assertEquals(NEW, status().get("image"));
     }
 
+    /**
+     * The STAND-IN's fault injection ({@value PodWorker#CRASH_IMAGES_FILE} next to the status directory): a listed image's
+     * container exits at start, saying so in its log (what crictl logs shows); the line removed, the next attempt after
+     * the back-off runs it.
+     */
+    @Test
+    void aListedImageCrashesAtStartUntilTheListNoLongerNamesIt() throws Exception {
+        Files.writeString(images, OLD + "\n" + NEW + "\n");
+        Path crashList = dir.resolve(PodWorker.CRASH_IMAGES_FILE);
+        Files.writeString(crashList, NEW + "\n");
+        writeManifest(NEW);
+        sync.tick();
+        assertEquals("Error", status().get("state"), status().toString());
+        assertTrue(status().get("lastError").contains("STAND-IN fault injection"), status().toString());
+        String containerLog = Files.readString(Path.of(status().get("log")));
+        assertTrue(containerLog.contains("exited with code 1 at start (STAND-IN fault injection"), containerLog);
+
+        Files.delete(crashList);
+        Thread.sleep(PodWorker.INITIAL_BACKOFF.toMillis() + 200);
+        sync.tick();
+        assertEquals("Running", status().get("state"), status().toString());
+    }
+
     private void writeManifest(String image) throws Exception {
         Files.writeString(manifests.resolve("kube-scheduler.yaml"), """
                 apiVersion: v1
