@@ -368,8 +368,9 @@ public record TestBundle(Path archive, Path dir, BundleManifest manifest, boolea
                     s=$(val state "$f"); c=$(val container "$f"); i=$(val image "$f"); id=$(basename "$f" .status)
                     case "$state" in
                     running|RUNNING) [ "$s" = Running ] || continue ;;
-                    exited|EXITED) [ "$s" != Running ] || continue ;;
-                    "") [ "$all" = 1 ] || [ "$s" = Running ] || continue ;;
+                    # CRI's exited: a container that ran and stopped (Waiting and ErrImagePull are CRI's created)
+                    exited|EXITED) case "$s" in Exited|Error|CrashLoopBackOff) ;; *) continue ;; esac ;;
+                    "") [ "$s" != Removed ] || continue; [ "$all" = 1 ] || [ "$s" = Running ] || continue ;;
                     *) unsupported "ps --state $state" ;;
                     esac
                     [ -z "$name" ] || printf '%s\n' "$c" | grep -Eq -- "$name" || continue
