@@ -29,8 +29,9 @@ import static org.junit.jupiter.api.Assertions.*;
  *   <li>the fault removed, the upgrade run again goes on from there (kf-h1 not touched again) and brings every node to
  *       1.33.5; the etcd snapshot taken before the first run is kept (and etcdctl reads it); a third run changes
  *       nothing; the 1.32.9 bundle's upgrade is refused as a downgrade (exit 2);</li>
- *   <li>{@code upgrade --rollback} returns every node to 1.32.9 (workers first), a second rollback has nothing to do,
- *       and the 1.32.9 bundle's apply brings the addons back.</li>
+ *   <li>{@code upgrade --rollback --restore-etcd} returns every node to 1.32.9 (workers first) and etcd to the snapshot
+ *       (a ConfigMap written after it is gone), a second rollback has nothing to do, and the 1.32.9 bundle's apply
+ *       brings the addons back.</li>
  * </ol>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -197,14 +198,24 @@ class UpgradeIT {
 
     @Test
     @Order(5)
-    void rollbackReturnsEveryNodeToTheOlderVersion() throws Exception {
+    void rollbackReturnsEveryNodeToTheOlderVersionAndEtcdToTheSnapshot() throws Exception {
         inventory = inventory(TestBundle.KUBERNETES_VERSION);
         Install.Run dry = Install.run(from, "upgrade", "--rollback", "-i", inventory.toString(), "--dry-run");
         assertEquals(0, dry.exit(), dry.toString());
         assertTrue(dry.output().contains("restore the files saved in /var/lib/kubeferry/upgrade-backup"), dry.output());
 
-        Install.Run r = Install.run(from, "upgrade", "--rollback", "-i", inventory.toString());
+        // written after the snapshot: gone once etcd is put back to it
+        Install.Run created = Install.kubectl(admin(), "https://10.250.0.11:6443", "-n", "kube-system", "create", "configmap",
+                "written-after-the-snapshot", "--from-literal=k=v");
+        assertEquals(0, created.exit(), created.output());
+
+        Install.Run r = Install.run(from, "upgrade", "--rollback", "--restore-etcd", "-i", inventory.toString());
         assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.output().contains("etcd: every member restored from"), r.output());
+        Install.Run gone = Install.kubectl(admin(), "https://10.250.0.12:6443", "-n", "kube-system", "get", "configmap",
+                "written-after-the-snapshot");
+        assertNotEquals(0, gone.exit(), "etcd was not put back to the snapshot:\n" + gone.output());
+        assertTrue(gone.output().contains("NotFound") || gone.output().contains("not found"), gone.output());
         assertTrue(r.output().indexOf("kf-h3: back at") < r.output().indexOf("kf-h1: back at"), "workers first:\n" + r.output());
         for (int h = 1; h <= 2; h++) {
             assertTrue(apiVersion(h).startsWith(fromTag), "kf-h" + h + " serves " + apiVersion(h));
@@ -213,9 +224,10 @@ class UpgradeIT {
         String manifest = tb.exec(tb.host(2), "cat /etc/kubernetes/manifests/kube-apiserver.yaml").stdout();
         assertTrue(manifest.contains("kube-apiserver:" + fromTag), manifest);
 
-        Install.Run again = Install.run(from, "upgrade", "--rollback", "-i", inventory.toString());
+        Install.Run again = Install.run(from, "upgrade", "--rollback", "--restore-etcd", "-i", inventory.toString());
         assertEquals(0, again.exit(), again.toString());
         assertTrue(again.output().contains("nothing to roll back"), again.output());
+        assertTrue(again.output().contains("was restored already"), again.output());
 
         // the older bundle's apply brings the addons and kubeadm-config back to its version
         Install.Run apply = Install.run(from, "apply", "-i", inventory.toString());

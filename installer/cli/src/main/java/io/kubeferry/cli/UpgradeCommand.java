@@ -41,6 +41,11 @@ final class UpgradeCommand implements Callable<Integer> {
     @Option(names = "--rollback", description = "Return the hosts the upgrade changed to their files from before it.")
     boolean rollback;
 
+    @Option(names = "--restore-etcd", description = "With --rollback: put etcd back to the snapshot the upgrade saved"
+            + " before it changed anything (every API server and etcd member stopped meanwhile; everything written since"
+            + " the snapshot is lost).")
+    boolean restoreEtcd;
+
     @Option(names = "--force", description = "Drain also pods that no controller would recreate.")
     boolean force;
 
@@ -60,8 +65,11 @@ final class UpgradeCommand implements Callable<Integer> {
             if (bundle != null) {
                 throw new BadInputException("--rollback", "a rollback restores what the hosts kept; it takes no --bundle");
             }
-            options.runner().run(Actions.upgradeRollback(new ClusterApi(apiThroughSsh)));
+            options.runner().run(Actions.upgradeRollback(new ClusterApi(apiThroughSsh), restoreEtcd));
             return 0;
+        }
+        if (restoreEtcd) {
+            throw new BadInputException("--restore-etcd", "only with --rollback: the upgrade itself keeps etcd's data");
         }
         Duration t = Durations.parse(timeout).orElseThrow(() -> new BadInputException("--timeout",
                 "not a duration: " + timeout + " (e.g. 90s, 5m, 1h)"));

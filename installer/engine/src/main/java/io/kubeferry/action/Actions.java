@@ -172,10 +172,13 @@ public final class Actions {
                 up::inventoryFor);
     }
 
-    /** {@code installer upgrade --rollback}: the hosts holding an upgrade backup get their previous files back. */
-    public static Action upgradeRollback(io.kubeferry.install.ClusterApi api) {
+    /**
+     * {@code installer upgrade --rollback}: the hosts holding an upgrade backup get their previous files back; with
+     * {@code restoreEtcd}, etcd then goes back to the snapshot the upgrade saved.
+     */
+    public static Action upgradeRollback(io.kubeferry.install.ClusterApi api, boolean restoreEtcd) {
         return new Action("upgrade-rollback", "return the upgraded hosts to their files from before the upgrade",
-                List.of(new ConnectPhase(), new io.kubeferry.install.UpgradeRollbackPhase(api)), false, true);
+                List.of(new ConnectPhase(), new io.kubeferry.install.UpgradeRollbackPhase(api, restoreEtcd)), false, true);
     }
 
     /**

@@ -18,15 +18,26 @@ import java.util.Optional;
  * files back, one host at a time, workers first (a kubelet must never be newer than its API server), then the control
  * planes: the saved manifests, kubelet config and binaries restored, what the upgrade added removed, the kubelet (and a
  * host-service etcd) restarted, then waited for as in the upgrade (kubelet /healthz, the API server's /readyz and
- * version on that host, the Node Ready). The etcd data stays: its snapshot from before the upgrade is on this machine
- * for a disaster, not for a rollback of a cluster that kept running (its writes since would be lost). A host without a
- * backup (never upgraded, or rolled back already) is left as it is.
+ * version on that host, the Node Ready). The etcd data stays unless asked for: putting back the snapshot from before the
+ * upgrade loses every write since. A host without a
+ * backup (never upgraded, or rolled back already) is left as it is. With {@code --restore-etcd} the whole etcd is then
+ * put back to that snapshot as well ({@link EtcdRestore}).
  */
 public final class UpgradeRollbackPhase implements Phase {
     private final ClusterApi api;
+    private final boolean restoreEtcd;
 
-    public UpgradeRollbackPhase(ClusterApi api) {
+    /** @param restoreEtcd then put etcd back to the upgrade's snapshot too ({@link EtcdRestore}) */
+    public UpgradeRollbackPhase(ClusterApi api, boolean restoreEtcd) {
         this.api = api;
+        this.restoreEtcd = restoreEtcd;
+    }
+
+    @Override
+    public void validate(Inventory inventory) {
+        if (restoreEtcd) {
+            EtcdRestore.snapshot(inventory);
+        }
     }
 
     @Override
@@ -103,6 +114,9 @@ public final class UpgradeRollbackPhase implements Phase {
             }
             ctx.console().info("    " + host.name() + ": back at " + from.get());
         }
+        if (restoreEtcd) {
+            new EtcdRestore(api).run(ctx);
+        }
         if (restored == 0) {
             ctx.console().info("    no host holds an upgrade backup: nothing to roll back");
         } else {
@@ -116,6 +130,9 @@ public final class UpgradeRollbackPhase implements Phase {
         for (Host host : order(ctx.inventory())) {
             backupFrom(ctx.connection(host)).ifPresent(v -> ctx.plan().change(host.name(), title(),
                     "restore the files saved in " + UpgradeBackup.DIR + " (Kubernetes " + v + "), restart the kubelet, wait for it"));
+        }
+        if (restoreEtcd) {
+            new EtcdRestore(api).dryRun(ctx);
         }
     }
 }
