@@ -22,7 +22,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * worker's Node Ready, etcd 2 voting members: the new one joined as a learner and was promoted), a third control
  * plane (3 members); then the worker removed (its Node gone) and a control plane removed (its member gone, 2 left,
  * the cluster still serving through the endpoint; before that, with a member's etcd stopped, the removal is refused
- * as it would break the quorum). After every step an apply with the inventory as it then is
+ * as it would break the quorum); then the removed control plane added again (3 members), killed (sshd, kubelet,
+ * containerd and its containers stopped) and removed with {@code --unreachable}. After every step an apply with the
+ * inventory as it then is
  * changes nothing. etcd is checked with the real etcdctl (Go TLS) and the generated healthcheck client. Kubelet and
  * API server STAND-INs as in {@link InstallIT}; etcd, containerd, haproxy, sshd are real.
  */
@@ -239,6 +241,42 @@ class ClusterGrowShrinkIT {
         var viaProxy = tb.exec(tb.host(2), "kubectl --kubeconfig /etc/kubernetes/kubelet.conf get node kf-h2 -o name");
         assertEquals(0, viaProxy.exitCode(), viaProxy.stdout() + viaProxy.stderr());
         assertTrue(viaProxy.stdout().contains("node/kf-h2"), viaProxy.stdout());
+        String cfg = tb.exec(tb.host(2), "cat " + PROXY_CONFIG).stdout();
+        assertTrue(cfg.contains("10.250.0.15") && !cfg.contains("10.250.0.14"), "kf-h2's proxy:\n" + cfg);
+        inventory(1, 2, 5);
+        applyChangesNothing();
+    }
+
+    /**
+     * A removed control plane added again joins etcd afresh (3 members); then it dies (sshd, kubelet, containerd and its
+     * containers stopped) and is removed with --unreachable: never connected to, its Node deleted without a drain, its
+     * member removed (2 left, both healthy), the other hosts brought up to date; the cluster keeps serving.
+     */
+    @Test
+    @Order(7)
+    void aRemovedControlPlaneJoinsAgainThenDiesAndIsRemovedUnreachable() throws Exception {
+        Install.Run add = Install.run(bundle, "add-node", "kf-h4", "-i", inventory(1, 2, 4, 5).toString());
+        assertEquals(0, add.exit(), add.toString());
+        assertVotingMembers("kf-h1", "kf-h4", "kf-h5");
+
+        TestHost h4 = tb.host(4);
+        tb.stopSsh(h4);
+        // the host's own containerd and kubelet (each test host runs its own): its etcd and API server die with them
+        tb.exec(h4, "systemctl stop kubelet; ctr -n k8s.io tasks ls -q | while read -r t; do ctr -n k8s.io tasks kill -s SIGKILL \"$t\";"
+                + " done; sleep 1; systemctl stop containerd");
+        waitFor("kf-h4's etcd to be down", () -> tb.exec(tb.host(1), health("https://10.250.0.14:2379")).exitCode() != 0);
+
+        Install.Run refused = Install.run(bundle, "remove-node", "kf-h4", "-i", inventory.toString());
+        assertNotEquals(0, refused.exit(), "without --unreachable the dead host is connected to:\n" + refused);
+        assertTrue(refused.output().contains("kf-h4"), refused.output());
+
+        Install.Run r = Install.run(bundle, "remove-node", "kf-h4", "--unreachable", "-i", inventory.toString());
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.output().contains("not cleaned (unreachable)"), r.output());
+        assertVotingMembers("kf-h1", "kf-h5");
+        Install.Run nodes = nodes("https://10.250.0.11:6443");
+        assertEquals(0, nodes.exit(), nodes.output());
+        assertFalse(nodes.output().contains("kf-h4"), nodes.output());
         String cfg = tb.exec(tb.host(2), "cat " + PROXY_CONFIG).stdout();
         assertTrue(cfg.contains("10.250.0.15") && !cfg.contains("10.250.0.14"), "kf-h2's proxy:\n" + cfg);
         inventory(1, 2, 5);

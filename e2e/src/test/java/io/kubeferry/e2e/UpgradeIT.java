@@ -205,8 +205,14 @@ class UpgradeIT {
         assertTrue(dry.output().contains("restore the files saved in /var/lib/kubeferry/upgrade-backup"), dry.output());
 
         // written after the snapshot: gone once etcd is put back to it
-        Install.Run created = Install.kubectl(admin(), "https://10.250.0.11:6443", "-n", "kube-system", "create", "configmap",
-                "written-after-the-snapshot", "--from-literal=k=v");
+        // server-side apply: kubectl's create sends protobuf, which the stand-in API server does not read
+        Path cm = Files.writeString(dir.resolve("written-after-the-snapshot.yaml"), """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: written-after-the-snapshot, namespace: kube-system}
+                data: {k: v}
+                """);
+        Install.Run created = Install.kubectl(admin(), "https://10.250.0.11:6443", "apply", "--server-side", "-f", cm.toString());
         assertEquals(0, created.exit(), created.output());
 
         Install.Run r = Install.run(from, "upgrade", "--rollback", "--restore-etcd", "-i", inventory.toString());

@@ -37,6 +37,11 @@ final class RemoveNodeCommand implements Callable<Integer> {
             description = "How long a drain may take (default: ${DEFAULT-VALUE}).")
     String timeout;
 
+    @Option(names = "--unreachable", description = "The hosts are down or gone: do not connect to them; delete their"
+            + " Nodes without a drain (the cluster deletes their pods) and remove their etcd members; they are not cleaned"
+            + " (if one comes back, `installer reset --host NAME` undoes the install there).")
+    boolean unreachable;
+
     @Option(names = "--api-through-ssh", description = "Reach the cluster's API through an SSH tunnel to a control plane.")
     boolean apiThroughSsh;
 
@@ -44,7 +49,7 @@ final class RemoveNodeCommand implements Callable<Integer> {
     public Integer call() {
         Duration t = Durations.parse(timeout).orElseThrow(() -> new BadInputException("--timeout",
                 "not a duration: " + timeout + " (e.g. 90s, 5m, 1h)"));
-        options.runner().run(Actions.removeNode(InstallRun.forThisInstaller(true, apiThroughSsh), names, force, t));
+        options.runner().run(Actions.removeNode(InstallRun.forThisInstaller(true, apiThroughSsh), names, force, t, unreachable));
         return 0;
     }
 }

@@ -131,12 +131,22 @@ public final class Actions {
      * narrowed to them.
      */
     public static Action removeNode(InstallRun run, List<String> names, boolean force, java.time.Duration timeout) {
+        return removeNode(run, names, force, timeout, false);
+    }
+
+    /**
+     * As {@link #removeNode(InstallRun, List, boolean, java.time.Duration)}; {@code unreachable}: the hosts are down or
+     * gone: never connected to, not drained or cleaned, their Nodes deleted and etcd members removed.
+     */
+    public static Action removeNode(InstallRun run, List<String> names, boolean force, java.time.Duration timeout,
+                                    boolean unreachable) {
         Set<String> before = Set.of("verify-bundle", ConnectPhase.NAME, "gather-facts", "check-external-etcd");
+        Set<String> skipped = unreachable ? Set.copyOf(names) : Set.of();
         List<Phase> phases = new java.util.ArrayList<>();
         phases.add(new VerifyBundlePhase(run));
-        phases.add(new ConnectPhase());
-        phases.add(new GatherFactsPhase());
-        phases.add(new io.kubeferry.install.RemoveNodesPhase(run, names, force, timeout));
+        phases.add(ConnectPhase.allBut(skipped));
+        phases.add(new GatherFactsPhase(skipped));
+        phases.add(new io.kubeferry.install.RemoveNodesPhase(run, names, force, timeout, unreachable));
         apply(run, java.util.Set.of()).phases().stream().filter(p -> !before.contains(p.name())).forEach(phases::add);
         return new Action("remove-node", "remove hosts from the running cluster", phases, false, true);
     }

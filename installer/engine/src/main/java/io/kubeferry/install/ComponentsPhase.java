@@ -82,9 +82,14 @@ public class ComponentsPhase extends HostPhase {
 
     /** The components of this phase that have this host, in the plan's order. */
     protected List<RenderedCluster.Rendered> placed(RunContext ctx, Host host) {
+        return placed(run, ctx.inventory(), components, host);
+    }
+
+    /** Of the run's plan, the named components that this inventory enables on the host, in the plan's order. */
+    static List<RenderedCluster.Rendered> placed(InstallRun run, Inventory inv, Set<String> components, Host host) {
         return run.plan().rendered().components().stream()
                 .filter(r -> components.contains(r.component().name()))
-                .filter(r -> r.component().enabled(ctx.inventory()) && r.component().hosts(ctx.inventory()).contains(host))
+                .filter(r -> r.component().enabled(inv) && r.component().hosts(inv).contains(host))
                 .toList();
     }
 }

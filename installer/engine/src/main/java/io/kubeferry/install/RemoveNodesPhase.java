@@ -42,13 +42,23 @@ public final class RemoveNodesPhase implements Phase {
     private final List<String> names;
     private final boolean force;
     private final Duration timeout;
+    private final boolean unreachable;
     private final ComponentApplier applier = new ComponentApplier();
 
     public RemoveNodesPhase(InstallRun run, List<String> names, boolean force, Duration timeout) {
+        this(run, names, force, timeout, false);
+    }
+
+    /**
+     * @param unreachable the hosts are down or gone ({@code --unreachable}): never connected to; their Nodes are deleted
+     *                    without a drain (the cluster then deletes their pods) and they are not cleaned
+     */
+    public RemoveNodesPhase(InstallRun run, List<String> names, boolean force, Duration timeout, boolean unreachable) {
         this.run = run;
         this.names = List.copyOf(names);
         this.force = force;
         this.timeout = timeout;
+        this.unreachable = unreachable;
     }
 
     @Override
@@ -110,14 +120,18 @@ public final class RemoveNodesPhase implements Phase {
         Inventory inv = ctx.inventory();
         Optional<EtcdMembers> etcd = checkQuorum(ctx);
         etcd.ifPresent(c -> EtcdJoinPhase.recordFirstCluster(ctx, c)); // before a first-install member goes
-        ClusterPlan plan = run.planner().plan(inv, ctx.allFacts());
+        // the plan of what to clean; an unreachable host is not cleaned (and has no facts to plan with)
+        ClusterPlan plan = unreachable ? null : run.planner().plan(inv, ctx.allFacts());
         Host apiHost = inv.controlPlanes().stream().filter(h -> !names.contains(h.name())).findFirst().orElseThrow();
         // its own API client: the re-apply's one is opened after the inventory is narrowed
         ClusterApi api = new ClusterApi(run.api().throughSsh());
         for (Host h : removed(inv)) {
             if (inv.nodes().contains(h)) {
                 try (KubeApi kube = api.openOn(ctx, apiHost, "admin.conf")) {
-                    if (kube.get("v1", "Node", null, h.name()).isPresent()) {
+                    if (unreachable && kube.delete("v1", "Node", null, h.name())) {
+                        say(ctx, h.name(), "Node deleted without a drain (the host is unreachable: the cluster deletes its"
+                                + " pods, their controllers start them elsewhere)");
+                    } else if (!unreachable && kube.get("v1", "Node", null, h.name()).isPresent()) {
                         NodeDrain.Result r = kube.nodeDrain().drain(h.name(), force, timeout,
                                 line -> ctx.console().detail("    " + h.name() + ": " + line));
                         say(ctx, h.name(), "drained (" + r.evicted().size() + " pods evicted, " + r.deleted().size()
@@ -138,7 +152,12 @@ public final class RemoveNodesPhase implements Phase {
             if (EtcdJoins.has(inv, h)) {
                 EtcdJoins.delete(ctx.stateLock(), inv, h);
             }
-            clean(ctx, h, plan);
+            if (unreachable) {
+                ctx.console().info("    " + h.name() + ": not cleaned (unreachable); if it comes back, `installer reset --host "
+                        + h.name() + "` with it still in the inventory undoes the install there");
+            } else {
+                clean(ctx, h, plan);
+            }
         }
         ctx.narrowInventory(narrowed(inv, names));
         ctx.console().info("    " + String.join(", ", names) + " removed; the remaining hosts are brought up to date;"
@@ -150,9 +169,10 @@ public final class RemoveNodesPhase implements Phase {
     public void dryRun(RunContext ctx) {
         checkQuorum(ctx);
         for (Host h : removed(ctx.inventory())) {
-            ctx.plan().change(h.name(), title(), (ctx.inventory().nodes().contains(h) ? "drain, delete the Node, " : "")
+            ctx.plan().change(h.name(), title(), (ctx.inventory().nodes().contains(h)
+                    ? unreachable ? "delete the Node without a drain, " : "drain, delete the Node, " : "")
                     + (ctx.inventory().etcdMembers().contains(h) ? "remove its etcd member, " : "")
-                    + "clean every component off the host");
+                    + (unreachable ? "not cleaned (unreachable)" : "clean every component off the host"));
         }
         ctx.plan().change(DryRunPlan.CLUSTER, title(), "re-apply the remaining hosts without " + String.join(", ", names));
         ctx.narrowInventory(narrowed(ctx.inventory(), names));

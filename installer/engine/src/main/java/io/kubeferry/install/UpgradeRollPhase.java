@@ -308,7 +308,7 @@ public final class UpgradeRollPhase implements Phase {
     }
 
     /** Another control plane when there is one: the host's own API server restarts during its turn. */
-    private static Host apiHost(Inventory inv, Host host) {
+    static Host apiHost(Inventory inv, Host host) {
         return inv.controlPlanes().stream().filter(h -> !h.equals(host)).findFirst().orElse(inv.controlPlanes().get(0));
     }
 
@@ -332,7 +332,7 @@ public final class UpgradeRollPhase implements Phase {
         }
     }
 
-    private static void uncordonIfDrainedByUs(RunContext ctx, KubeApi api, Host host) {
+    static void uncordonIfDrainedByUs(RunContext ctx, KubeApi api, Host host) {
         Node n = api.nodes().stream().filter(x -> host.name().equals(x.getMetadata().getName())).findFirst().orElseThrow();
         if (n.getMetadata().getAnnotations() != null && n.getMetadata().getAnnotations().containsKey(DRAINED_ANNOTATION)) {
             api.mergePatch("v1", "Node", null, host.name(), "{\"spec\":{\"unschedulable\":null},\"metadata\":{\"annotations\":{\""
@@ -359,10 +359,7 @@ public final class UpgradeRollPhase implements Phase {
     }
 
     private List<RenderedCluster.Rendered> placed(RunContext ctx, Host host) {
-        return run.install().plan().rendered().components().stream()
-                .filter(r -> components.contains(r.component().name()))
-                .filter(r -> r.component().enabled(ctx.inventory()) && r.component().hosts(ctx.inventory()).contains(host))
-                .toList();
+        return ComponentsPhase.placed(run.install(), ctx.inventory(), components, host);
     }
 
     @Override

@@ -100,16 +100,9 @@ public final class UpgradeRollbackPhase implements Phase {
                 }
             }
             if (node) {
-                Host apiHost = inv.controlPlanes().stream().filter(h -> !h.equals(host)).findFirst().orElse(inv.controlPlanes().get(0));
-                try (KubeApi kube = api.openOn(ctx, apiHost, "admin.conf")) {
+                try (KubeApi kube = api.openOn(ctx, UpgradeRollPhase.apiHost(inv, host), "admin.conf")) {
                     UpgradeRollPhase.waitNodeAt(kube, host, from.get());
-                    if (kube.nodes().stream().anyMatch(n -> host.name().equals(n.getMetadata().getName())
-                            && n.getMetadata().getAnnotations() != null
-                            && n.getMetadata().getAnnotations().containsKey(UpgradeRollPhase.DRAINED_ANNOTATION))) {
-                        kube.mergePatch("v1", "Node", null, host.name(), "{\"spec\":{\"unschedulable\":null},\"metadata\":"
-                                + "{\"annotations\":{\"" + UpgradeRollPhase.DRAINED_ANNOTATION + "\":null}}}");
-                        ctx.changed(host.name(), "uncordoned");
-                    }
+                    UpgradeRollPhase.uncordonIfDrainedByUs(ctx, kube, host);
                 }
             }
             ctx.console().info("    " + host.name() + ": back at " + from.get());

@@ -8,7 +8,7 @@ import io.kubeferry.phase.RunContext;
 /** Opens one SSH connection per host (reused by every later phase) and checks that root works. */
 public final class ConnectPhase extends HostPhase.ReadOnly {
     public static final String NAME = "connect";
-    private final java.util.Set<String> only;
+    private final java.util.function.Predicate<String> connects;
 
     /** Every host of the inventory. */
     public ConnectPhase() {
@@ -17,12 +17,23 @@ public final class ConnectPhase extends HostPhase.ReadOnly {
 
     /** @param only the hosts to connect to (a command's --host); empty: every host. Names are checked by the command's phases. */
     public ConnectPhase(java.util.Set<String> only) {
-        this.only = java.util.Set.copyOf(only);
+        java.util.Set<String> copy = java.util.Set.copyOf(only);
+        this.connects = name -> copy.isEmpty() || copy.contains(name);
+    }
+
+    private ConnectPhase(java.util.function.Predicate<String> connects) {
+        this.connects = connects;
+    }
+
+    /** Every host but these (hosts known to be down: remove-node --unreachable). */
+    public static ConnectPhase allBut(java.util.Set<String> skipped) {
+        java.util.Set<String> copy = java.util.Set.copyOf(skipped);
+        return new ConnectPhase(name -> !copy.contains(name));
     }
 
     @Override
     public java.util.List<Host> hosts(RunContext ctx) {
-        return ctx.inventory().hosts().stream().filter(h -> only.isEmpty() || only.contains(h.name())).toList();
+        return ctx.inventory().hosts().stream().filter(h -> connects.test(h.name())).toList();
     }
 
     @Override

@@ -9,6 +9,22 @@ import io.kubeferry.phase.RunContext;
 /** Reads OS, arch, kernel, cgroups, swap, SELinux, disk, clock and ports from every host. */
 public final class GatherFactsPhase extends HostPhase.ReadOnly {
     private final FactsGatherer gatherer = new FactsGatherer();
+    private final java.util.Set<String> skipped;
+
+    /** Every host of the inventory. */
+    public GatherFactsPhase() {
+        this(java.util.Set.of());
+    }
+
+    /** @param skipped hosts not to reach (remove-node --unreachable) */
+    public GatherFactsPhase(java.util.Set<String> skipped) {
+        this.skipped = java.util.Set.copyOf(skipped);
+    }
+
+    @Override
+    public java.util.List<Host> hosts(RunContext ctx) {
+        return ctx.inventory().hosts().stream().filter(h -> !skipped.contains(h.name())).toList();
+    }
 
     @Override
     public String name() {
