@@ -104,7 +104,9 @@ class UpgradeIT {
     @Test
     @Order(1)
     void theClusterIsInstalledAtTheOlderVersion() throws Exception {
+        long start = System.nanoTime();
         Install.Run r = Install.run(from, "apply", "-i", inventory.toString());
+        System.out.printf("UpgradeIT: install took %.1f s%n", (System.nanoTime() - start) / 1e9);
         assertEquals(0, r.exit(), r.toString());
         assertTrue(apiVersion(1).startsWith(fromTag), apiVersion(1));
         assertEquals(Map.of("kf-h1", kubeletAt(fromTag), "kf-h2", kubeletAt(fromTag), "kf-h3", kubeletAt(fromTag)), nodes());
@@ -187,7 +189,9 @@ class UpgradeIT {
         assertEquals(0, status.exit(), status.output());
         assertTrue(status.output().contains("TOTAL KEYS"), status.output());
 
+        start = System.nanoTime();
         Install.Run again = Install.run(to, "upgrade", "-i", inventory.toString());
+        System.out.printf("UpgradeIT: a third upgrade (nothing to do) took %.1f s%n", (System.nanoTime() - start) / 1e9);
         assertEquals(0, again.exit(), again.toString());
         assertTrue(again.output().contains("Nothing changed"), "a second upgrade changed something:\n" + again.output());
 
@@ -215,7 +219,9 @@ class UpgradeIT {
         Install.Run created = Install.kubectl(admin(), "https://10.250.0.11:6443", "apply", "--server-side", "-f", cm.toString());
         assertEquals(0, created.exit(), created.output());
 
+        long start = System.nanoTime();
         Install.Run r = Install.run(from, "upgrade", "--rollback", "--restore-etcd", "-i", inventory.toString());
+        System.out.printf("UpgradeIT: rollback with the etcd restore took %.1f s%n", (System.nanoTime() - start) / 1e9);
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.output().contains("etcd: every member restored from"), r.output());
         Install.Run gone = Install.kubectl(admin(), "https://10.250.0.12:6443", "-n", "kube-system", "get", "configmap",
