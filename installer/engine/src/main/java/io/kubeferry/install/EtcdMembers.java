@@ -197,7 +197,13 @@ final class EtcdMembers {
             long size = 0;
             try (var file = new java.io.BufferedOutputStream(Files.newOutputStream(out))) {
                 for (byte[] l = line(in, MAX_CHUNK_LINE); l.length > 0; l = line(in, MAX_CHUNK_LINE)) {
-                    JsonNode msg = JSON.readTree(l);
+                    JsonNode msg;
+                    try {
+                        msg = JSON.readTree(l);
+                    } catch (RuntimeException e) {
+                        throw new EtcdError("etcd at " + endpoint + " (" + path + "): not a JSON message: "
+                                + EtcdHealthProbe.abbreviate(new String(l, StandardCharsets.UTF_8)));
+                    }
                     if (msg.has("error")) {
                         throw new EtcdError("etcd at " + endpoint + " (" + path + ") says: "
                                 + msg.path("error").path("message").asString(EtcdHealthProbe.abbreviate(msg.toString())));

@@ -79,6 +79,12 @@ public final class EtcdSnapshotPhase implements Phase {
                 continue;
             } catch (IOException e) {
                 throw LocalIoFailure.of(file, "writing", e);
+            } finally {
+                try {
+                    Files.deleteIfExists(partial); // a cut snapshot holds Secrets too
+                } catch (IOException ignored) {
+                    // the next run replaces it
+                }
             }
             ctx.changed(DryRunPlan.CLUSTER, String.format(java.util.Locale.ROOT, "saved etcd's snapshot from %s: %s"
                     + " (%.1f MB in %.1f s)", member.name(), file, size / 1e6, (System.nanoTime() - start) / 1e9));

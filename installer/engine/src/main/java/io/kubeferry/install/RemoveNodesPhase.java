@@ -153,8 +153,9 @@ public final class RemoveNodesPhase implements Phase {
                 EtcdJoins.delete(ctx.stateLock(), inv, h);
             }
             if (unreachable) {
-                ctx.console().info("    " + h.name() + ": not cleaned (unreachable); if it comes back, `installer reset --host "
-                        + h.name() + "` with it still in the inventory undoes the install there");
+                ctx.console().info("    " + h.name() + ": not cleaned (unreachable); its kubelet's credentials stay valid: if it"
+                        + " boots again it registers its Node again, so keep it off the network until `installer reset --host "
+                        + h.name() + "` (with it still in the inventory) has undone the install there");
             } else {
                 clean(ctx, h, plan);
             }

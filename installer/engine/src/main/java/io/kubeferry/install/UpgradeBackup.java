@@ -9,8 +9,9 @@ import java.util.List;
  * keeps its manifests in /etc/kubernetes/tmp the same way): every file the host's turn rewrites (static-pod
  * manifests, kubelet config and unit, the binaries it replaces and their install records), copied with their paths
  * under {@value #DIR}/files, and the paths that did not exist yet listed in {@code absent}. Saved once per target
- * version, before the first change (a resumed upgrade keeps the first backup); moved to {@value #DIR}.rolled-back by
- * a rollback, so the next upgrade saves anew.
+ * version, before the first change (a resumed upgrade keeps the first backup); a rollback restores only the backups of
+ * the upgrade it rolls back and moves each to {@value #DIR}.rolled-back once that host is back, so the next upgrade
+ * saves anew.
  */
 public final class UpgradeBackup {
     public static final String DIR = "/var/lib/kubeferry/upgrade-backup";
@@ -40,13 +41,36 @@ public final class UpgradeBackup {
     }
 
     /**
-     * Puts every saved file back, removes what did not exist before, and moves the backup aside; prints "restored",
-     * or "none" when the host has no backup.
+     * Puts every saved file back (files and links only: the directories they sit in keep their own modes and owners)
+     * and removes what did not exist before, when the host holds a backup for the upgrade to {@code to}; prints
+     * "restored", or "none" (no backup, or one of another upgrade). The backup stays until {@link #finishCommand}, so a
+     * rollback cut short restores it again.
      */
-    public static String restoreCommand() {
+    public static String restoreCommand(String to) {
         String b = DIR;
-        return "if [ ! -f " + b + "/to ]; then echo none; else cp -a " + b + "/files/. / && while IFS= read -r p; do"
-                + " if [ -n \"$p\" ]; then rm -rf -- \"$p\"; fi; done < " + b + "/absent && rm -rf " + b + ".rolled-back && mv " + b
-                + " " + b + ".rolled-back && echo restored; fi";
+        return "if [ \"$(cat " + b + "/to 2>/dev/null)\" != " + Shell.quote(to) + " ]; then echo none; else"
+                + " ( cd " + b + "/files && find . ! -type d -print | while IFS= read -r f; do mkdir -p \"/${f%/*}\""
+                + " && cp -a \"$f\" \"/$f\" || exit 1; done ) && while IFS= read -r p; do"
+                + " if [ -n \"$p\" ]; then rm -rf -- \"$p\"; fi; done < " + b + "/absent && echo restored; fi";
+    }
+
+    /** The rollback of this host is done: its backup moved aside, so the next upgrade saves anew. */
+    public static String finishCommand() {
+        String b = DIR;
+        return "if [ -d " + b + " ]; then rm -rf " + b + ".rolled-back && mv " + b + " " + b + ".rolled-back; fi";
+    }
+
+    /**
+     * The etcd minor versions ({@code 3.5}) of the backup and of what runs now, from the static pod's image tag or the
+     * host service's binary, on one line ("3.5 3.6"); an empty first word when the backup has no etcd.
+     */
+    public static String etcdMinorsCommand() {
+        String b = DIR;
+        // the backup holds each file under its own absolute path
+        return "m=/etc/kubernetes/manifests/etcd.yaml; e=/usr/local/bin/etcd;"
+                + " old=$( { grep -Eo 'etcd:v?[0-9]+[.][0-9]+' \"" + b + "/files$m\" 2>/dev/null"
+                + " || \"" + b + "/files$e\" --version 2>/dev/null; } | grep -Eo '[0-9]+[.][0-9]+' | head -n 1);"
+                + " new=$( { grep -Eo 'etcd:v?[0-9]+[.][0-9]+' \"$m\" 2>/dev/null"
+                + " || \"$e\" --version 2>/dev/null; } | grep -Eo '[0-9]+[.][0-9]+' | head -n 1); echo \"$old $new\"";
     }
 }

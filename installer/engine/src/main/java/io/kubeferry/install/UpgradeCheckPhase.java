@@ -66,6 +66,12 @@ public final class UpgradeCheckPhase implements ReadOnlyPhase {
                         .ifPresent(refusals::add);
             }
         }
+        // a resumed upgrade: kubeadm-config may say the new version already (the addons go before the workers)
+        Optional<UpgradeRun.Attempt> resumed = UpgradeRun.readAttempt(inv).filter(a -> a.to().equals(to) && !a.from().equals(to));
+        if (resumed.isPresent()) {
+            from = resumed.get().from();
+            ctx.console().info("    resuming the upgrade from " + from + " to " + to + " (" + inv.stateDir().resolve(UpgradeRun.ATTEMPT) + ")");
+        }
         UpgradeVersions.refusal(from, to).ifPresent(r -> refusals.add(0, r));
         if (!refusals.isEmpty()) {
             throw new BadInputException(run.install().bundle().dir().resolve("bundle.yaml").toString(), String.join("; ", refusals));

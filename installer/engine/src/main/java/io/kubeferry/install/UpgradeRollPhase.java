@@ -82,7 +82,7 @@ public final class UpgradeRollPhase implements Phase {
     public static UpgradeRollPhase workers(UpgradeRun run, DistributePhase distribute) {
         return new UpgradeRollPhase("upgrade-workers", "Upgrade the workers (cordon, drain, kubelet, uncordon)", run,
                 distribute, inv -> inv.nodes().stream().filter(h -> !h.isControlPlane()).toList(),
-                Set.of("apiserver-proxy", "kubelet"), true);
+                Set.of("apiserver-proxy", "etcd", "kubelet"), true);
     }
 
     @Override
@@ -107,13 +107,21 @@ public final class UpgradeRollPhase implements Phase {
 
     @Override
     public void run(RunContext ctx) {
-        List<Host> all = hosts.apply(ctx.inventory());
-        int atOnce = workers ? Math.max(1, run.workersAtOnce()) : 1;
+        run.recordAttempt(ctx); // before the first host changes: what a resumed run and a rollback go by
+        Inventory inv = ctx.inventory();
+        List<Host> all = hosts.apply(inv);
+        // etcd members among the workers (host-service etcd): one at a time, so that etcd keeps its quorum
+        boolean holdsEtcd = all.stream().anyMatch(h -> inv.etcdMode() == EtcdSettings.Mode.HOST_SERVICE && inv.etcdMembers().contains(h));
+        int atOnce = workers && !holdsEtcd ? Math.max(1, run.workersAtOnce()) : 1;
+        if (workers && holdsEtcd && run.workersAtOnce() > 1) {
+            ctx.console().warn("some workers are etcd members: they are upgraded one at a time, whatever --concurrency says");
+        }
         List<String> done = new ArrayList<>();
         for (int i = 0; i < all.size(); i += atOnce) {
             List<Host> batch = all.subList(i, Math.min(all.size(), i + atOnce));
             Map<String, Throwable> failed = runBatch(ctx, batch);
             if (!failed.isEmpty()) {
+                batch.stream().map(Host::name).filter(h -> !failed.containsKey(h)).forEach(done::add);
                 List<String> untouched = all.subList(Math.min(all.size(), i + atOnce), all.size()).stream().map(Host::name).toList();
                 throw stopped(failed, done, untouched);
             }
@@ -187,30 +195,25 @@ public final class UpgradeRollPhase implements Phase {
             if (node) {
                 drain(ctx, host);
             }
-            boolean kubeletRestart = false;
+            // binaries first, then the files: a daemon whose files changed is restarted by its apply, once, on its new
+            // binary; one whose binary alone changed is restarted after
+            java.util.Set<String> restartForBinary = new java.util.TreeSet<>();
             for (String b : held) {
                 if (distribute.installHeld(ctx, host, remote, b)) {
-                    kubeletRestart |= b.equals("kubelet");
-                    if (b.equals("etcd")) {
-                        remote.execChecked("if systemctl is-active --quiet etcd; then systemctl restart etcd; fi");
-                        ctx.changed(host.name(), "etcd restarted on its new binary");
-                    }
+                    restartForBinary.add(b);
                 }
             }
             for (RenderedCluster.Rendered r : placed) {
                 ComponentApplier.Report rep = applier.apply(remote, r.component(), host, r.output().filesFor(host.name()));
                 rep.changedPaths().forEach(p -> ctx.changed(host.name(), "wrote " + p));
-                boolean restarted = rep.commands().stream().anyMatch(c -> c.contains("restart"));
-                if (restarted) {
+                if (rep.commands().stream().anyMatch(c -> c.contains("restart"))) {
                     ctx.changed(host.name(), r.component().name() + " restarted");
-                }
-                if (r.component().name().equals("kubelet") && restarted) {
-                    kubeletRestart = false;
+                    restartForBinary.remove(r.component().name());
                 }
             }
-            if (kubeletRestart) {
-                remote.execChecked("systemctl restart kubelet");
-                ctx.changed(host.name(), "kubelet restarted on its new binary");
+            for (String daemon : restartForBinary) { // kubelet, etcd (the services of those names)
+                remote.execChecked("if systemctl is-active --quiet " + daemon + "; then systemctl restart " + daemon + "; fi");
+                ctx.changed(host.name(), daemon + " restarted on its new binary");
             }
         } else {
             ctx.console().detail("    " + host.name() + ": at " + to + " already; checking it");
@@ -236,7 +239,7 @@ public final class UpgradeRollPhase implements Phase {
             KubeletWait.healthz(ctx, host, remote, WaitControlPlanePhase.KUBELET_SECONDS);
         }
         for (String image : staticPodImages(host, placed)) {
-            waitRunning(host, remote, image);
+            waitRunning(ctx, host, remote, image);
         }
         if (host.isControlPlane()) {
             WaitControlPlanePhase.apiServerListening(ctx, host, remote);
@@ -247,8 +250,9 @@ public final class UpgradeRollPhase implements Phase {
                     throw new HostFailureException(host.name(), "its API server answers /version " + git + ", not " + to.tag());
                 }
             }
-        } else if (!node && inv.etcdMembers().contains(host)) {
-            waitEtcdHealthy(ctx, host, remote);
+        }
+        if (inv.etcdMode() == EtcdSettings.Mode.HOST_SERVICE && inv.etcdMembers().contains(host)) {
+            waitEtcdHealthy(ctx, host, remote); // the API servers list every member: their readyz would not notice
         }
         if (node) {
             try (KubeApi api = run.install().api().openOn(ctx, apiHost(inv, host), "admin.conf")) {
@@ -281,13 +285,18 @@ public final class UpgradeRollPhase implements Phase {
      * that image that stays exited (a crash loop between the kubelet's restarts) for {@value #CRASH_SECONDS} s fails the
      * wait at once, with what the diagnosis finds, instead of waiting out the whole time.
      */
-    private static void waitRunning(Host host, RemoteHost remote, String image) {
+    private static void waitRunning(RunContext ctx, Host host, RemoteHost remote, String image) {
         String q = io.kubeferry.host.Shell.quote(image);
-        String loop = "command -v crictl >/dev/null 2>&1 || exit 0; i=0; down=0; while [ $i -lt " + STATIC_POD_SECONDS + " ]; do"
+        String loop = "command -v crictl >/dev/null 2>&1 || exit 4; i=0; down=0; while [ $i -lt " + STATIC_POD_SECONDS + " ]; do"
                 + " [ -n \"$(crictl ps -q --state running --image " + q + " 2>/dev/null)\" ] && exit 0;"
                 + " if [ -n \"$(crictl ps -q --state exited --image " + q + " 2>/dev/null)\" ]; then down=$((down+1)); else down=0; fi;"
                 + " [ $down -ge " + CRASH_SECONDS + " ] && exit 3; sleep 1; i=$((i+1)); done; exit 1";
         int exit = remote.exec(loop, Duration.ofSeconds(STATIC_POD_SECONDS + 30)).exitCode();
+        if (exit == 4) {
+            ctx.console().warn(host.name() + ": no crictl on the host: not waiting for " + image + " to run (the API server's"
+                    + " readyz and version are still checked)");
+            return;
+        }
         if (exit != 0) {
             throw new HostFailureException(host.name(), (exit == 3 ? "the container of " + image + " keeps exiting ("
                     + CRASH_SECONDS + " s without running)" : "no container of " + image + " runs " + STATIC_POD_SECONDS
@@ -296,7 +305,7 @@ public final class UpgradeRollPhase implements Phase {
         }
     }
 
-    private static void waitEtcdHealthy(RunContext ctx, Host host, RemoteHost remote) {
+    static void waitEtcdHealthy(RunContext ctx, Host host, RemoteHost remote) {
         EtcdMembers etcd = EtcdMembers.through(ctx.inventory(), host, remote);
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (!etcd.healthy()) {

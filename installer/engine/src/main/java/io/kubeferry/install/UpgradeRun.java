@@ -93,4 +93,64 @@ public final class UpgradeRun {
     }
 
     static final Path SNAPSHOT_DIR = Path.of("backups");
+
+    /** The upgrade in progress or last done, in the state directory: what a resumed run and a rollback go by. */
+    static final Path ATTEMPT = Path.of("upgrades", "attempt");
+
+    /** One upgrade: from the version the cluster ran when it began, to the bundle's. */
+    record Attempt(KubernetesVersion from, KubernetesVersion to) {
+        String text() {
+            return "from=" + from + "\nto=" + to + "\n";
+        }
+    }
+
+    static Optional<Attempt> readAttempt(Inventory inventory) {
+        Path f = inventory.stateDir().resolve(ATTEMPT);
+        if (!java.nio.file.Files.isRegularFile(f)) {
+            return Optional.empty();
+        }
+        try {
+            java.util.Map<String, String> kv = new java.util.HashMap<>();
+            for (String line : java.nio.file.Files.readAllLines(f)) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    kv.put(line.substring(0, eq), line.substring(eq + 1).strip());
+                }
+            }
+            Optional<KubernetesVersion> from = KubernetesVersion.parse(kv.getOrDefault("from", ""));
+            Optional<KubernetesVersion> to = KubernetesVersion.parse(kv.getOrDefault("to", ""));
+            return from.isPresent() && to.isPresent() ? Optional.of(new Attempt(from.get(), to.get())) : Optional.empty();
+        } catch (java.io.IOException e) {
+            throw io.kubeferry.files.LocalIoFailure.of(f, "reading", e);
+        }
+    }
+
+    /** Before the first host changes: this upgrade recorded (a resumed one keeps its record). */
+    void recordAttempt(io.kubeferry.phase.RunContext ctx) {
+        Attempt a = new Attempt(from(), targetVersion());
+        if (!readAttempt(ctx.inventory()).equals(Optional.of(a))) {
+            ctx.stateLock().write(ATTEMPT, a.text().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0600);
+        }
+    }
+
+    /**
+     * A rolled-back upgrade is over: its record and snapshot are moved aside (kept, dated), so that the next upgrade
+     * to that version takes a fresh snapshot and a second rollback has nothing to do.
+     */
+    static void retireAttempt(io.kubeferry.phase.RunContext ctx, Attempt a) {
+        String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Inventory inv = ctx.inventory();
+        ctx.stateLock().requireFor(inv.stateDir());
+        Path snapshot = snapshotFile(inv, a.to());
+        try {
+            if (java.nio.file.Files.exists(snapshot)) {
+                java.nio.file.Files.move(snapshot, snapshot.resolveSibling(snapshot.getFileName() + ".rolled-back-" + stamp));
+            }
+            java.nio.file.Files.deleteIfExists(snapshot.resolveSibling(snapshot.getFileName() + ".restored"));
+            Path attempt = inv.stateDir().resolve(ATTEMPT);
+            java.nio.file.Files.move(attempt, attempt.resolveSibling("attempt.rolled-back-" + stamp));
+        } catch (java.io.IOException e) {
+            throw io.kubeferry.files.LocalIoFailure.of(snapshot.getParent(), "moving aside", e);
+        }
+    }
 }
